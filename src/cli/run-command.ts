@@ -1,0 +1,192 @@
+/**
+ * `llmap run`: wires read → render → cache → schedule → provider → cache store → reorder → write,
+ * with progress and the report watching. Owns every resource it opens and closes them on every path.
+ */
+import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../config/run-config.js';
+import { defaultCacheDir } from '../cache/default-dir.js';
+import { cacheKey } from '../cache/key.js';
+import type { ResponseCache } from '../cache/cache.js';
+import { OutputClosedError, UsageError } from '../errors.js';
+import { FatalRunError, mapRows } from '../engine/map-rows.js';
+import { addedCells, addedColumns } from '../engine/output-columns.js';
+import { defaultRetryPolicy } from '../engine/retry.js';
+import { take } from '../engine/take.js';
+import type { RunObserver } from '../engine/events.js';
+import { countRows, detectFormat, openTableSink, openTableSource } from '../io/index.js';
+import type { TableSink, TableSource } from '../io/table.js';
+import { compileColumn, compileTemplate, type RenderRow } from '../prompt/template.js';
+import { createProvider } from '../providers/factory.js';
+import type { Provider } from '../providers/provider.js';
+import { createProgress } from '../progress/progress.js';
+import { combineObservers } from '../report/combine-observers.js';
+import { RunStats } from '../report/run-stats.js';
+import { formatSummary, writeReportFile, type RunReport } from '../report/run-report.js';
+import { EXIT } from './exit-codes.js';
+import type { CliContext } from './context.js';
+import { verboseLog } from './verbose-log.js';
+
+/** Runs `llmap run <input>` and returns the exit code. Throws user-facing errors for cli/ to print. */
+export async function runCommand(input: string, raw: RawRunOptions, cli: CliContext): Promise<number> {
+  const config = resolveRunConfig(input, raw, cli.env, () => defaultCacheDir(cli.env));
+  const inputFormat = detectFormat(config.input, config.inputFormat, '--input-format');
+  const outputFormat = detectFormat(config.output, config.outputFormat, '--output-format');
+  const source = await openTableSource({ path: config.input, format: inputFormat, stdin: cli.stdin });
+  try {
+    const render = compilePrompt(config, source);
+    const added = addedColumns(config.outputColumn, config.metadata);
+    checkNoClash(source, added.map((c) => c.name), config);
+    const sink = await openTableSink({ path: config.output, format: outputFormat, source, added, stdout: cli.stdout });
+    return await runWithSink(config, source, sink, render, cli, inputFormat);
+  } finally {
+    await source.close();
+  }
+}
+
+function compilePrompt(config: RunConfig, source: TableSource): RenderRow {
+  if (config.prompt.kind === 'column') return compileColumn(config.prompt.column, source.columns, source.name);
+  return compileTemplate(config.prompt.template, source.columns, config.prompt.where, source.name);
+}
+
+function checkNoClash(source: TableSource, names: string[], config: RunConfig): void {
+  for (const name of names) {
+    if (!source.columns.includes(name)) continue;
+    throw new UsageError(
+      name === config.outputColumn
+        ? `column '${name}' already exists in ${source.name}; name the response column with --output-column`
+        : `column '${name}' already exists in ${source.name}, and --metadata adds a column of that name; rename it first`,
+    );
+  }
+}
+
+async function runWithSink(
+  config: RunConfig,
+  source: TableSource,
+  sink: TableSink,
+  render: RenderRow,
+  cli: CliContext,
+  inputFormat: Parameters<typeof countRows>[1],
+): Promise<number> {
+  const stats = new RunStats();
+  const progress = config.quiet ? undefined : createProgress({ stream: cli.stderr, stats });
+  const observers: RunObserver[] = [stats];
+  if (progress) observers.push(progress);
+  if (config.verbose) observers.push(verboseLog(cli.stderr));
+  const observer = combineObservers(...observers);
+  const controller = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stoppedBy ??= signal;
+    controller.abort(new Error(`stopped by ${signal}`));
+  };
+  const removeSignals = cli.onSignals(onSignal);
+
+  let provider: Provider | undefined;
+  let cache: ResponseCache | undefined;
+  let outcome: 'finished' | 'stopped' | 'pipe-closed' = 'finished';
+  let partialPath: string | undefined;
+  try {
+    provider = await createProvider({
+      kind: config.provider,
+      model: config.model,
+      baseURL: config.baseURL,
+      apiKey: config.apiKey,
+      apiKeyEnv: config.apiKeyEnv,
+      params: config.params,
+      concurrency: config.concurrency,
+      timeoutMs: config.timeoutMs,
+    });
+    cache = await openCache(config);
+    if (config.input !== '-') {
+      void countRows(config.input, inputFormat).then((n) => {
+        observer.onTotal?.(n === undefined || config.limit === undefined ? n : Math.min(n, config.limit));
+      });
+    }
+    const rows = config.limit === undefined ? source.rows : take(source.rows, config.limit);
+    const mapped = mapRows(rows, {
+      provider,
+      cache,
+      cacheKey: (req) =>
+        cacheKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, ...req }),
+      render,
+      system: config.system,
+      concurrency: config.concurrency,
+      window: Math.max(64, config.concurrency * 4),
+      retry: defaultRetryPolicy(retryOverrides(cli.env)),
+      observer,
+      signal: controller.signal,
+    });
+    try {
+      for await (const { row, outcome: o } of mapped) {
+        if (controller.signal.aborted) break;
+        await sink.write(row.concat(addedCells(o, config.metadata)));
+      }
+    } catch (err) {
+      if (!(err instanceof OutputClosedError)) throw err;
+      outcome = 'pipe-closed';
+    }
+    if (outcome === 'pipe-closed') {
+      controller.abort(new Error('output closed'));
+      await sink.abort(false);
+    } else if (controller.signal.aborted) {
+      outcome = 'stopped';
+      partialPath = await sink.abort(true);
+    } else {
+      await sink.finish();
+    }
+  } catch (err) {
+    controller.abort(new Error('run failed'));
+    await sink.abort(false).catch(() => undefined);
+    throw err instanceof FatalRunError ? new UsageError(err.message) : err;
+  } finally {
+    removeSignals();
+    progress?.stop();
+    observer.onEnd?.();
+    await cache?.close();
+    await provider?.close();
+  }
+
+  if (outcome === 'pipe-closed') return EXIT.ok;
+  const report = stats.report();
+  const exitCode =
+    outcome === 'stopped'
+      ? stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
+      : report.rows.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
+  const finalReport = finishReport(report, config, exitCode, stoppedBy);
+  if (config.reportPath) await writeReportFile(config.reportPath, finalReport);
+  if (!config.quiet) cli.stderr.write(formatSummary(finalReport) + '\n');
+  if (outcome === 'stopped') {
+    cli.stderr.write(
+      `llmap: stopped by ${stoppedBy}` + (partialPath ? `; the rows finished so far are in ${partialPath}\n` : '\n'),
+    );
+  }
+  return exitCode;
+}
+
+async function openCache(config: RunConfig): Promise<ResponseCache> {
+  // Loaded only when used: better-sqlite3 is a native module and costs start-up time.
+  const { openResponseCache, noCache } = await import('../cache/response-cache.js');
+  return config.cacheDir === undefined ? noCache() : openResponseCache({ dir: config.cacheDir });
+}
+
+/** Test hooks to shorten backoff; undocumented on purpose. */
+function retryOverrides(env: NodeJS.ProcessEnv) {
+  const base = Number(env.LLMAP_RETRY_BASE_MS);
+  return Number.isFinite(base) && base > 0 ? { baseDelayMs: base, maxDelayMs: base * 8 } : {};
+}
+
+function finishReport(report: RunReport, config: RunConfig, exitCode: number, stoppedBy?: string): RunReport {
+  return {
+    ...report,
+    exitCode,
+    ...(stoppedBy ? { stopped: `signal ${stoppedBy}` } : {}),
+    run: {
+      provider: config.provider,
+      model: config.model,
+      baseURL: config.baseURL ?? null,
+      input: config.input,
+      output: config.output,
+      concurrency: config.concurrency,
+      cache: config.cacheDir === undefined ? null : config.cacheDir,
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * --verbose: one stderr line per retry and per failed row. Messages come from ProviderError, which
+ * never carries a key.
+ */
+import type { RunObserver } from '../engine/events.js';
+
+/** An observer printing retries and row failures to `stderr`. */
+export function verboseLog(stderr: NodeJS.WritableStream): RunObserver {
+  return {
+    onRetry(e) {
+      const status = e.error.status === undefined ? e.error.kind : `${e.error.status}`;
+      stderr.write(
+        `llmap: row ${e.index + 1}: attempt ${e.attempt} failed (${status}: ${e.error.message}); retrying in ${(e.delayMs / 1000).toFixed(1)}s\n`,
+      );
+    },
+    onRowDone(o) {
+      if (o.status === 'failed') stderr.write(`llmap: row ${o.index + 1}: failed after ${o.attempts} attempt(s): ${o.error}\n`);
+    },
+  };
+}

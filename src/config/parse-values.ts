@@ -1,0 +1,30 @@
+/**
+ * Flag value parsers. Each validates when the option is set and names the flag in its message:
+ * "expected --concurrency to be a whole number >= 1, got 'abc'".
+ */
+import { UsageError } from '../errors.js';
+
+/** A whole number within [min, max]. */
+export function parseWholeNumber(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`expected ${flag} to be a whole number ${range}, got '${raw}'`);
+  }
+  return n;
+}
+
+/** A finite number within [min, max]. */
+export function parseNumberIn(flag: string, raw: string, min: number, max: number): number {
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`expected ${flag} to be a number from ${min} to ${max}, got '${raw}'`);
+  }
+  return n;
+}
+
+/** One of a fixed set of words. */
+export function parseChoice<T extends string>(flag: string, raw: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(raw)) return raw as T;
+  throw new UsageError(`expected ${flag} to be one of ${choices.join(', ')}, got '${raw}'`);
+}

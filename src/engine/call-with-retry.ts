@@ -1,0 +1,71 @@
+/**
+ * One row's provider call, attempted until it succeeds, fails for good, or the run is stopped.
+ */
+import { ProviderError } from '../errors.js';
+import type { ChatRequest, ChatResult, Provider } from '../providers/provider.js';
+import type { RunObserver } from './events.js';
+import { retryDelay, sleep, type RetryPolicy } from './retry.js';
+
+/** A successful call and what it took. */
+export interface CallSuccess {
+  result: ChatResult;
+  /** Wall time of the attempt that succeeded. */
+  latencyMs: number;
+  attempts: number;
+}
+
+/** A call that failed for good. */
+export interface CallFailure {
+  error: ProviderError;
+  latencyMs: number;
+  attempts: number;
+}
+
+/** Everything a call needs from the run. */
+export interface CallContext {
+  provider: Provider;
+  retry: RetryPolicy;
+  observer: RunObserver;
+  signal: AbortSignal;
+  now: () => number;
+}
+
+/** Calls the provider with retries. Resolves with a success or a final failure; never rejects on provider errors. */
+export async function callWithRetry(
+  ctx: CallContext,
+  index: number,
+  request: ChatRequest,
+): Promise<CallSuccess | CallFailure> {
+  for (let attempt = 1; ; attempt++) {
+    ctx.observer.onRequest?.(index);
+    const started = ctx.now();
+    try {
+      const result = await ctx.provider.complete(request, ctx.signal);
+      return { result, latencyMs: ctx.now() - started, attempts: attempt };
+    } catch (thrown) {
+      const latencyMs = ctx.now() - started;
+      const error = asProviderError(thrown, ctx.signal);
+      if (error.kind === 'aborted' || error.fatal) return { error, latencyMs, attempts: attempt };
+      const delayMs = retryDelay(ctx.retry, attempt, error);
+      if (delayMs === undefined) return { error, latencyMs, attempts: attempt };
+      ctx.observer.onRetry?.({ index, attempt, delayMs, error });
+      try {
+        await sleep(delayMs, ctx.signal);
+      } catch {
+        return { error: abortedError(), latencyMs, attempts: attempt };
+      }
+    }
+  }
+}
+
+function asProviderError(thrown: unknown, signal: AbortSignal): ProviderError {
+  if (signal.aborted) return abortedError();
+  if (thrown instanceof ProviderError) return thrown;
+  // Adapters map their errors; anything else is a bug or a transport surprise worth retrying once more.
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  return new ProviderError('network', message, { cause: thrown });
+}
+
+function abortedError(): ProviderError {
+  return new ProviderError('aborted', 'stopped before an answer arrived');
+}

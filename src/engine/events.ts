@@ -1,0 +1,53 @@
+/**
+ * What the engine tells its observers (progress, report). Observers only watch: they never change
+ * the flow of rows.
+ */
+import type { ProviderError } from '../errors.js';
+import type { Usage } from '../providers/provider.js';
+
+/** How one row ended. */
+export type RowStatus =
+  | 'sent' // answered by the provider in this run
+  | 'cached' // answered from the cache (or by an identical prompt earlier in this run)
+  | 'skipped' // empty prompt, not sent
+  | 'failed'; // no answer: see `error`
+
+/** The end state of one row, as written to the output. */
+export interface RowOutcome {
+  /** 0-based row index in the input. */
+  index: number;
+  status: RowStatus;
+  /** The response text ('' when skipped or failed). */
+  text: string;
+  finishReason: string | null;
+  usage: Usage;
+  /** One-line error message when failed. */
+  error?: string;
+  /** Wall time of the successful (or last) attempt in ms; undefined for cached/skipped rows. */
+  latencyMs?: number;
+  /** Provider calls made for this row (0 for cached/skipped). */
+  attempts: number;
+}
+
+/** A retry the engine is about to make. */
+export interface RetryEvent {
+  index: number;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  /** Delay before the next attempt in ms. */
+  delayMs: number;
+  error: ProviderError;
+}
+
+/** Watches a run. All methods are optional and must be cheap (they run on the per-row path). */
+export interface RunObserver {
+  /** The number of input rows, once known (undefined for stdin until the end). */
+  onTotal?(total: number | undefined): void;
+  /** A request is sent to the provider (every attempt). */
+  onRequest?(index: number): void;
+  onRetry?(event: RetryEvent): void;
+  /** A row is done and committed (its response is in the cache). Called in completion order. */
+  onRowDone?(outcome: RowOutcome): void;
+  /** The run ended (all rows written, or stopped). */
+  onEnd?(): void;
+}

@@ -1,0 +1,123 @@
+/**
+ * The engine: render → cache lookup → call (bounded, retried) → cache store → outcome, for every
+ * row, yielded in input order with a bounded number of rows in flight.
+ */
+import { pMapIterable } from 'p-map';
+import pLimit from 'p-limit';
+import type { CachedResponse, ResponseCache } from '../cache/cache.js';
+import { ProviderError } from '../errors.js';
+import type { Row } from '../io/table.js';
+import type { ChatRequest, Provider } from '../providers/provider.js';
+import type { RenderRow } from '../prompt/template.js';
+import { callWithRetry, type CallFailure, type CallSuccess } from './call-with-retry.js';
+import type { RowOutcome, RunObserver } from './events.js';
+import type { RetryPolicy } from './retry.js';
+
+/** A row with how it ended. */
+export interface MappedRow {
+  row: Row;
+  outcome: RowOutcome;
+}
+
+/** What the engine needs. */
+export interface EngineOptions {
+  provider: Provider;
+  cache: ResponseCache;
+  /** Cache key of a request (names provider, model, parameters and messages). */
+  cacheKey: (request: ChatRequest) => string;
+  render: RenderRow;
+  system?: string;
+  /** Provider calls in flight at once. */
+  concurrency: number;
+  /** Rows started but not yet yielded (caps memory and the reorder buffer). */
+  window: number;
+  retry: RetryPolicy;
+  observer: RunObserver;
+  signal: AbortSignal;
+  now?: () => number;
+}
+
+/** The run must stop: every further row would fail the same way (e.g. a bad API key). */
+export class FatalRunError extends Error {
+  override name = 'FatalRunError';
+  constructor(readonly error: ProviderError) {
+    super(error.message);
+  }
+}
+
+/** A row's answer, shared by identical prompts within the run. */
+type Resolution =
+  | { kind: 'cached'; value: CachedResponse }
+  | { kind: 'sent'; call: CallSuccess }
+  | { kind: 'failed'; call: CallFailure };
+
+/** Maps rows to outcomes in input order. Throws FatalRunError on auth failures. */
+export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIterable<MappedRow> {
+  const now = opts.now ?? (() => performance.now());
+  const limit = pLimit(opts.concurrency);
+  const ctx = { provider: opts.provider, retry: opts.retry, observer: opts.observer, signal: opts.signal, now };
+  // Identical prompts in flight share one call; once it settles, the cache answers later duplicates.
+  const inflight = new Map<string, Promise<Resolution>>();
+  const resolve = async (key: string, i: number, request: ChatRequest): Promise<Resolution> => {
+    const hit = await opts.cache.get(key);
+    if (hit) return { kind: 'cached', value: hit };
+    const call = await limit(() => callWithRetry(ctx, i, request));
+    if ('error' in call) return { kind: 'failed', call };
+    const { text, finishReason, usage } = call.result;
+    // Committed before the row counts as done: a crash after this point never loses the answer.
+    await opts.cache.set(key, { text, finishReason, usage, storedAt: Date.now() });
+    return { kind: 'sent', call };
+  };
+
+  const processRow = async (row: Row, i: number): Promise<MappedRow> => {
+    const prompt = opts.render(row);
+    if (prompt.trim() === '') return done(row, skipped(i));
+    const request: ChatRequest = opts.system === undefined ? { prompt } : { system: opts.system, prompt };
+    const key = opts.cacheKey(request);
+    let pending = inflight.get(key);
+    const shared = pending !== undefined;
+    if (!pending) {
+      pending = resolve(key, i, request).finally(() => inflight.delete(key));
+      inflight.set(key, pending);
+    }
+    const resolution = await pending;
+    const outcome = toOutcome(i, resolution, shared);
+    if (resolution.kind === 'failed' && resolution.call.error.fatal) {
+      throw new FatalRunError(resolution.call.error);
+    }
+    return done(row, outcome);
+  };
+
+  const done = (row: Row, outcome: RowOutcome): MappedRow => {
+    opts.observer.onRowDone?.(outcome);
+    return { row, outcome };
+  };
+
+  return pMapIterable(rows, processRow, { concurrency: opts.window, backpressure: opts.window });
+}
+
+function skipped(index: number): RowOutcome {
+  return { index, status: 'skipped', text: '', finishReason: null, usage: {}, attempts: 0 };
+}
+
+function toOutcome(index: number, r: Resolution, shared: boolean): RowOutcome {
+  if (r.kind === 'cached' || (shared && r.kind === 'sent')) {
+    const v = r.kind === 'cached' ? r.value : r.call.result;
+    return { index, status: 'cached', text: v.text, finishReason: v.finishReason, usage: v.usage, attempts: 0 };
+  }
+  if (r.kind === 'sent') {
+    const { result, latencyMs, attempts } = r.call;
+    return { index, status: 'sent', text: result.text, finishReason: result.finishReason, usage: result.usage, latencyMs, attempts };
+  }
+  const { error, latencyMs, attempts } = r.call;
+  return {
+    index,
+    status: 'failed',
+    text: '',
+    finishReason: null,
+    usage: {},
+    error: error.message,
+    latencyMs,
+    attempts: shared ? 0 : attempts,
+  };
+}

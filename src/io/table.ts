@@ -1,0 +1,71 @@
+/**
+ * The seam between the io/ readers and writers and the rest of llmap: a table is a header plus an
+ * async iterable of rows, each row an array of cell values in header order.
+ */
+
+/** Formats llmap reads and writes. */
+export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'arrow';
+
+/** A row: cell values in the order of `TableSource.columns`. CSV/TSV cells are strings. */
+export type Row = unknown[];
+
+/** A table being read. */
+export interface TableSource {
+  /** Column names in order; known before the first row. */
+  readonly columns: string[];
+  /**
+   * For Arrow input: the input schema (an apache-arrow `Schema`), so Arrow output keeps the types.
+   * Undefined for text formats.
+   */
+  readonly arrowSchema?: unknown;
+  /** The rows, streamed. Iterate once. Errors are `InputError`s naming file, line/row and column. */
+  readonly rows: AsyncIterable<Row>;
+  /** Where the rows come from, for messages: the path, or 'stdin'. */
+  readonly name: string;
+  /** Releases the underlying file/stream; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Value type of a column llmap adds to the output. */
+export type AddedColumnType = 'string' | 'boolean' | 'int' | 'float';
+
+/** A column llmap appends to every row. */
+export interface AddedColumn {
+  name: string;
+  type: AddedColumnType;
+}
+
+/** A table being written. Rows arrive in output order. */
+export interface TableSink {
+  /** Writes one row (input cells followed by the added columns); resolves when it may be called again (backpressure). */
+  write(row: Row): Promise<void>;
+  /** Finishes the table. For a file: flush, fsync, then rename the temp file onto the target path. */
+  finish(): Promise<void>;
+  /**
+   * Gives up: for a file, the temp file is removed, or kept as `<target>.partial` when `keepPartial`
+   * is true (returns that path). Never leaves a file at the target path. Safe after finish() failed.
+   */
+  abort(keepPartial?: boolean): Promise<string | undefined>;
+}
+
+/** Options for opening a reader. */
+export interface ReadOptions {
+  /** Path, or '-' for stdin. */
+  path: string;
+  format: TableFormat;
+  /** Injected for tests; defaults to process.stdin. */
+  stdin?: NodeJS.ReadableStream;
+}
+
+/** Options for opening a writer. */
+export interface WriteOptions {
+  /** Path, or '-' for stdout. */
+  path: string;
+  format: TableFormat;
+  /** The source the rows came from (its columns and Arrow schema are kept). */
+  source: Pick<TableSource, 'columns' | 'arrowSchema'>;
+  /** Columns appended after the input columns. */
+  added: AddedColumn[];
+  /** Injected for tests; defaults to process.stdout. */
+  stdout?: NodeJS.WritableStream;
+}

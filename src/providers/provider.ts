@@ -1,0 +1,65 @@
+/**
+ * The provider seam: one object per run and profile, holding one SDK client and one keep-alive
+ * connection pool, called once per row. Adapters never retry (the engine does, in one place).
+ */
+
+/** Generation parameters; every field that is set is part of the cache key. */
+export interface GenerationParams {
+  temperature?: number;
+  maxTokens?: number;
+}
+
+/** One chat completion request: the rendered prompt of one row. */
+export interface ChatRequest {
+  /** System message, if any. */
+  system?: string;
+  /** The user message. */
+  prompt: string;
+}
+
+/** Token counts reported by the provider (absent when it reports none). */
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+/** What a successful call returns. */
+export interface ChatResult {
+  text: string;
+  /** The provider's finish/stop reason as it names it ('stop', 'length', 'end_turn', ...). */
+  finishReason: string | null;
+  usage: Usage;
+}
+
+/** Provider kinds llmap has adapters for. */
+export type ProviderKind = 'openai' | 'anthropic' | 'echo';
+
+/** Everything needed to build a provider; also what identifies it in the cache key (minus the key). */
+export interface ProviderConfig {
+  kind: ProviderKind;
+  model: string;
+  /** Custom endpoint; undefined = the vendor's default. */
+  baseURL?: string;
+  /** The API key value (never logged, never cached). Undefined for keyless local servers and echo. */
+  apiKey?: string;
+  params: GenerationParams;
+  /** Calls in flight at once: sizes the connection pool. */
+  concurrency: number;
+  /** Per-request timeout in ms. */
+  timeoutMs: number;
+}
+
+/** A configured model endpoint. */
+export interface Provider {
+  /** Provider kind, e.g. 'openai'. */
+  readonly id: ProviderKind;
+  /** Model id sent with every request. */
+  readonly model: string;
+  /**
+   * One call. Throws `ProviderError` on failure (kind says whether to retry); rejects with kind
+   * 'aborted' when `signal` fires. Must not retry by itself.
+   */
+  complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult>;
+  /** Closes the connection pool. */
+  close(): Promise<void>;
+}
