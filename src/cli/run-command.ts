@@ -2,6 +2,7 @@
  * `llmap run`: wires read → render → cache → schedule → provider → cache store → reorder → write,
  * with progress and the report watching. Owns every resource it opens and closes them on every path.
  */
+import { setMaxListeners } from 'node:events';
 import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../config/run-config.js';
 import { defaultCacheDir } from '../cache/default-dir.js';
 import { cacheKey } from '../cache/key.js';
@@ -20,7 +21,7 @@ import type { Provider } from '../providers/provider.js';
 import { createProgress } from '../progress/progress.js';
 import { combineObservers } from '../report/combine-observers.js';
 import { RunStats } from '../report/run-stats.js';
-import { formatSummary, writeReportFile, type RunReport } from '../report/run-report.js';
+import { formatSummary, writeReportFile } from '../report/run-report.js';
 import { EXIT } from './exit-codes.js';
 import type { CliContext } from './context.js';
 import { verboseLog } from './verbose-log.js';
@@ -73,6 +74,8 @@ async function runWithSink(
   if (config.verbose) observers.push(verboseLog(cli.stderr));
   const observer = combineObservers(...observers);
   const controller = new AbortController();
+  // Every in-flight call listens on this one signal; the default cap of 10 would warn at -j 11.
+  setMaxListeners(0, controller.signal);
   let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     stoppedBy ??= signal;
@@ -146,12 +149,12 @@ async function runWithSink(
   }
 
   if (outcome === 'pipe-closed') return EXIT.ok;
-  const report = stats.report();
+  const failed = stats.snapshot().failed;
   const exitCode =
     outcome === 'stopped'
       ? stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
-      : report.rows.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
-  const finalReport = finishReport(report, config, exitCode, stoppedBy);
+      : failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
+  const finalReport = stats.report({ exitCode, stopped: stoppedBy && `signal ${stoppedBy}`, run: runInfo(config) });
   if (config.reportPath) await writeReportFile(config.reportPath, finalReport);
   if (!config.quiet) cli.stderr.write(formatSummary(finalReport) + '\n');
   if (outcome === 'stopped') {
@@ -174,19 +177,14 @@ function retryOverrides(env: NodeJS.ProcessEnv) {
   return Number.isFinite(base) && base > 0 ? { baseDelayMs: base, maxDelayMs: base * 8 } : {};
 }
 
-function finishReport(report: RunReport, config: RunConfig, exitCode: number, stoppedBy?: string): RunReport {
+function runInfo(config: RunConfig) {
   return {
-    ...report,
-    exitCode,
-    ...(stoppedBy ? { stopped: `signal ${stoppedBy}` } : {}),
-    run: {
-      provider: config.provider,
-      model: config.model,
-      baseURL: config.baseURL ?? null,
-      input: config.input,
-      output: config.output,
-      concurrency: config.concurrency,
-      cache: config.cacheDir === undefined ? null : config.cacheDir,
-    },
+    provider: config.provider,
+    model: config.model,
+    baseURL: config.baseURL ?? null,
+    input: config.input,
+    output: config.output,
+    concurrency: config.concurrency,
+    cache: config.cacheDir ?? null,
   };
 }

@@ -149,7 +149,7 @@ describe('llmap run against an OpenAI-compatible server', () => {
     const rerun = await runCli(args(input, '-c', 'text', '--metadata', '-o', out, '-q'));
     expect(rerun.code).toBe(0);
     expect(chat().map((r) => r.body.messages[0].content)).toEqual(['too long']);
-    expect(readFileSync(out, 'utf8').split('\n')[1]).toBe('ok1,echo:ok1,,true,,,,stop');
+    expect(readFileSync(out, 'utf8').split('\n')[1]).toBe('ok1,echo:ok1,,true,,1,1,stop');
   });
 
   it('stops at once on 401, names the key variable, never prints the key, and leaves no output file', async () => {

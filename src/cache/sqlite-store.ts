@@ -1,0 +1,160 @@
+/**
+ * A keyv storage adapter over one SQLite file (better-sqlite3), shared safely by several llmap
+ * processes.
+ *
+ * Durability: WAL with synchronous=NORMAL. A write is in the WAL file (the OS page cache) once its
+ * statement returns, so it survives the process crashing or being killed (kill -9). It does NOT
+ * promise to survive a power loss or OS crash: the last commits before one may be lost, never the
+ * file's integrity. That trade makes a commit cost a write() instead of an fsync().
+ */
+import { EventEmitter } from 'node:events';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { KeyvStoreAdapter, StoredData } from 'keyv';
+import { UsageError, describeError } from '../errors.js';
+
+/** How long a write waits for another process holding the lock before failing (ms). */
+const BUSY_TIMEOUT_MS = 10_000;
+
+interface Row {
+  value: string;
+}
+
+/** Options the store was opened with (keyv adapters expose them as `opts`). */
+export interface SqliteStoreOptions {
+  /** The database file. */
+  path: string;
+  /** Lock wait in ms; see BUSY_TIMEOUT_MS. */
+  busyTimeoutMs: number;
+}
+
+/** A keyv 5 store adapter: one table `cache(key, value, expires, created)` in one SQLite file. */
+export class SqliteStore extends EventEmitter implements KeyvStoreAdapter {
+  /** How the store was opened. */
+  readonly opts: SqliteStoreOptions;
+  /** Set by keyv; keys arrive already prefixed with it, `clear()` uses it to stay in its lane. */
+  namespace?: string;
+  private readonly db: Database.Database;
+  private readonly stmt: {
+    get: Database.Statement<[string, number], Row>;
+    has: Database.Statement<[string, number], number>;
+    set: Database.Statement<[string, string, number | null, number]>;
+    delete: Database.Statement<[string]>;
+    clearRange: Database.Statement<[string, string]>;
+    clearAll: Database.Statement<[]>;
+  };
+
+  /** Opens (creating if missing) the database at `file`; throws UsageError when it cannot be used. */
+  constructor(file: string, options: { busyTimeoutMs?: number } = {}) {
+    super();
+    this.opts = { path: file, busyTimeoutMs: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS };
+    let db: Database.Database | undefined;
+    try {
+      // Mode applies only to folders created here: a folder the user chose keeps its permissions.
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      // Create the file ourselves so it is never readable by others, not even for an instant.
+      closeSync(openSync(file, 'a', 0o600));
+      db = new Database(file, { timeout: this.opts.busyTimeoutMs });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER, created INTEGER)',
+      );
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+      this.stmt = {
+        get: db.prepare('SELECT value FROM cache WHERE key = ? AND (expires IS NULL OR expires > ?)'),
+        has: db
+          .prepare<[string, number], number>('SELECT 1 FROM cache WHERE key = ? AND (expires IS NULL OR expires > ?)')
+          .pluck(),
+        set: db.prepare(
+          'INSERT INTO cache (key, value, expires, created) VALUES (?, ?, ?, ?) ' +
+            'ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires, created = excluded.created',
+        ),
+        delete: db.prepare('DELETE FROM cache WHERE key = ?'),
+        clearRange: db.prepare('DELETE FROM cache WHERE key >= ? AND key < ?'),
+        clearAll: db.prepare('DELETE FROM cache'),
+      };
+      this.db = db;
+    } catch (err) {
+      db?.close();
+      throw this.explain(err);
+    }
+  }
+
+  /** The stored string, or undefined when missing or expired. */
+  async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
+    const row = this.run(() => this.stmt.get.get(key, Date.now()));
+    return row?.value as StoredData<Value> | undefined;
+  }
+
+  /** The stored strings for `keys`, in order. */
+  async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
+    const now = Date.now();
+    return this.run(() => keys.map((key) => this.stmt.get.get(key, now)?.value as StoredData<Value | undefined>));
+  }
+
+  /** Stores `value`; committed (its own transaction) by the time the promise resolves. */
+  async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+    const now = Date.now();
+    const expires = typeof ttl === 'number' && ttl > 0 ? now + ttl : null;
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    this.run(() => this.stmt.set.run(key, text, expires, now));
+    return true;
+  }
+
+  /** Removes `key`; true when it was there. */
+  async delete(key: string): Promise<boolean> {
+    return this.run(() => this.stmt.delete.run(key).changes > 0);
+  }
+
+  /** Whether an unexpired entry exists. */
+  async has(key: string): Promise<boolean> {
+    return this.run(() => this.stmt.has.get(key, Date.now()) !== undefined);
+  }
+
+  /** Removes every entry of this namespace (every entry when there is none). */
+  async clear(): Promise<void> {
+    const ns = this.namespace;
+    // Keys are `${ns}:...`; ';' is the character after ':', so the range is exactly that prefix.
+    this.run(() => (ns ? this.stmt.clearRange.run(`${ns}:`, `${ns};`) : this.stmt.clearAll.run()));
+  }
+
+  /** Closes the database; the last connection to close checkpoints the WAL into the file. Idempotent. */
+  async disconnect(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private run<T>(op: () => T): T {
+    try {
+      return op();
+    } catch (err) {
+      throw this.explain(err);
+    }
+  }
+
+  /** Turns SQLite's terse codes into a message saying what to do. */
+  private explain(err: unknown): Error {
+    const raw = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+    const code = typeof raw === 'string' ? raw : '';
+    const file = this.opts.path;
+    // better-sqlite3 reports extended codes (SQLITE_CORRUPT_INDEX, SQLITE_IOERR_WRITE, ...): match the family.
+    if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
+      return new UsageError(`cache file '${file}' is not a valid SQLite database; delete it or use --no-cache`, {
+        cause: err,
+      });
+    }
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      return new UsageError(
+        `cache file '${file}' stayed locked by another process for ${this.opts.busyTimeoutMs} ms; retry or use --no-cache`,
+        { cause: err },
+      );
+    }
+    if (/^(SQLITE_(CANTOPEN|READONLY|PERM|IOERR|FULL)|E[A-Z]+$)/.test(code)) {
+      return new UsageError(`cannot use cache file '${file}': ${describeError(err)}; check its folder's permissions and free space, or use --no-cache`, {
+        cause: err,
+      });
+    }
+    return err instanceof Error ? err : new Error(describeError(err));
+  }
+}

@@ -1,0 +1,26 @@
+import type { AddedColumnType } from './table.js';
+
+/**
+ * An added cell as its declared type; null when it cannot be one (null stays null). Engines hand over
+ * typed values already; this keeps a stray string from breaking a typed Arrow or JSONL column.
+ */
+export function coerceAdded(value: unknown, type: AddedColumnType): string | number | boolean | null {
+  if (value === null || value === undefined) return null;
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? value : String(value);
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (value === 'true') return true;
+      if (value === 'false') return false;
+      return null;
+    case 'int': {
+      const n = typeof value === 'number' ? value : Number(value);
+      return Number.isFinite(n) ? Math.trunc(n) : null;
+    }
+    case 'float': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() === '' ? NaN : Number(value);
+      return Number.isNaN(n) ? null : n;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { close, createWriteStream, fsync, open } from 'node:fs';
+import { rename, stat, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { basename, dirname, join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { BackpressuredWriter, type ByteTarget } from './byte-target.js';
+import { fsErrorText } from './fs-error-text.js';
+
+/**
+ * Writes a file atomically: bytes go to a hidden temp file beside the target, and finish() fsyncs and
+ * renames it onto the target, so the target path never holds a half-written table. A missing or
+ * unwritable folder is a UsageError here, before any row is processed.
+ */
+export async function openFileTarget(path: string): Promise<ByteTarget> {
+  const folder = dirname(path);
+  const folderInfo = await stat(folder).catch(() => undefined);
+  if (folderInfo === undefined || !folderInfo.isDirectory()) {
+    throw new UsageError(`cannot write '${path}': folder '${folder}' does not exist`);
+  }
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) {
+    throw new UsageError(`cannot write '${path}': it is a folder`);
+  }
+  const temp = join(folder, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.llmap-tmp`);
+  let fd: number;
+  try {
+    fd = await promisify(open)(temp, 'wx');
+  } catch (err) {
+    throw new UsageError(`cannot write '${path}': ${fsErrorText(err)} in folder '${folder}'`);
+  }
+  const writer = new BackpressuredWriter(
+    // A numeric fd, not a FileHandle: a FileHandle stream holds the handle open until it closes it.
+    createWriteStream(temp, { fd, autoClose: false, highWaterMark: 256 * 1024 }),
+    (err) => new Error(`cannot write '${path}': ${fsErrorText(err)}`),
+  );
+  let state: 'open' | 'finished' | 'aborted' = 'open';
+  let fdOpen = true;
+  const closeFd = async (): Promise<void> => {
+    if (!fdOpen) return;
+    fdOpen = false;
+    await promisify(close)(fd);
+  };
+
+  const endStream = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (writer.error !== undefined) return reject(writer.error);
+      writer.stream.end(() => (writer.error !== undefined ? reject(writer.error) : resolve()));
+    });
+
+  return {
+    name: path,
+    write: (chunk) => writer.write(chunk),
+    async finish() {
+      if (state !== 'open') throw new Error(`'${path}' was already ${state}`);
+      try {
+        await endStream();
+        await promisify(fsync)(fd);
+        await closeFd();
+        await rename(temp, path);
+      } catch (err) {
+        throw writer.error ?? new Error(`cannot write '${path}': ${fsErrorText(err)}`);
+      }
+      state = 'finished';
+    },
+    async abort(keepPartial = false) {
+      if (state !== 'open') return undefined;
+      state = 'aborted';
+      if (keepPartial) await endStream().catch(() => undefined);
+      else writer.stream.destroy();
+      await closeFd().catch(() => undefined);
+      if (keepPartial) {
+        const partial = `${path}.partial`;
+        if (await rename(temp, partial).then(() => true, () => false)) return partial;
+      }
+      await unlink(temp).catch(() => undefined);
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { ByteTarget } from './byte-target.js';
+import { jsonBigint, jsonText } from './cell-text.js';
+import { coerceAdded } from './coerce-added.js';
+import type { AddedColumn, TableSink } from './table.js';
+
+/**
+ * Writes JSON Lines: one object per row, keys = input columns then added columns. Input values keep
+ * their JSON types; added values are typed per their column.
+ */
+export function createJsonlSink(target: ByteTarget, columns: string[], added: AddedColumn[]): TableSink {
+  const keys = [...columns, ...added.map((column) => column.name)].map((key, i) => `${i === 0 ? '{' : ','}${JSON.stringify(key)}:`);
+  const inputWidth = columns.length;
+  return {
+    write(row) {
+      let line = '';
+      for (let i = 0; i < keys.length; i++) {
+        const value = i < inputWidth ? row[i] : coerceAdded(row[i], added[i - inputWidth].type);
+        line += keys[i] + valueJson(value);
+      }
+      return target.write(keys.length === 0 ? '{}\n' : `${line}}\n`);
+    },
+    finish: () => target.finish(),
+    abort: (keepPartial) => target.abort(keepPartial),
+  };
+}
+
+function valueJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'bigint':
+      return JSON.stringify(jsonBigint(value));
+    case 'undefined':
+      return 'null';
+    default:
+      return jsonText(value);
+  }
+}

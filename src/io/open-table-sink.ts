@@ -1,0 +1,27 @@
+import { createArrowSink } from './arrow-sink.js';
+import type { ByteTarget } from './byte-target.js';
+import { createCsvSink } from './csv-sink.js';
+import { openFileTarget } from './file-target.js';
+import { createJsonlSink } from './jsonl-sink.js';
+import { createStdoutTarget } from './stdout-target.js';
+import type { TableSink, WriteOptions } from './table.js';
+
+/**
+ * Opens a table writer on a file (written to a temp file, renamed on finish) or '-' for stdout. A
+ * missing target folder is a UsageError here, before any row is processed.
+ */
+export async function openTableSink(opts: WriteOptions): Promise<TableSink> {
+  const target: ByteTarget = opts.path === '-' ? createStdoutTarget(opts.stdout) : await openFileTarget(opts.path);
+  const columns = opts.source.columns;
+  switch (opts.format) {
+    case 'csv':
+      return createCsvSink(target, [...columns, ...opts.added.map((c) => c.name)], ',');
+    case 'tsv':
+      return createCsvSink(target, [...columns, ...opts.added.map((c) => c.name)], '\t');
+    case 'jsonl':
+      return createJsonlSink(target, columns, opts.added);
+    case 'arrow':
+      // The IPC file format needs a seekable footer reader; stdout and '.arrows' get the stream format.
+      return createArrowSink(target, opts.source, opts.added, opts.path !== '-' && !/\.arrows$/i.test(opts.path));
+  }
+}

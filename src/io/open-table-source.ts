@@ -1,0 +1,19 @@
+import { openArrowSource } from './arrow-source.js';
+import { openCsvSource, type CsvReadOptions } from './csv-source.js';
+import { openJsonlSource } from './jsonl-source.js';
+import { openInputStream } from './open-input-stream.js';
+import type { ReadOptions, TableSource } from './table.js';
+
+/** Reader options beyond ReadOptions. */
+export type ReadExtras = CsvReadOptions;
+
+/**
+ * Opens a table for streaming. Resolves once the columns are known (header, first object or schema);
+ * file and header problems reject with a one-line InputError.
+ */
+export async function openTableSource(opts: ReadOptions, extra: ReadExtras = {}): Promise<TableSource> {
+  if (opts.format === 'arrow') return openArrowSource(opts.path, opts.stdin);
+  const input = await openInputStream(opts.path, opts.stdin);
+  if (opts.format === 'jsonl') return openJsonlSource(input);
+  return openCsvSource(input, opts.format === 'tsv' ? '\t' : ',', extra);
+}

@@ -1,0 +1,36 @@
+import type { RunStats } from '../report/run-stats.js';
+import type { Progress } from './progress.js';
+import { formatProgressText } from './progress-line.js';
+import { RateMeter } from './rate-meter.js';
+
+/** Settings of the plain-line display. */
+export interface LineProgressSettings {
+  stream: NodeJS.WritableStream;
+  stats: RunStats;
+  total: number | undefined;
+  label: string;
+  now: () => number;
+  intervalMs: number;
+}
+
+/** One plain status line every `intervalMs` (for logs and CI, where redrawing a line makes a mess). */
+export function createLineProgress(s: LineProgressSettings): Progress {
+  let total = s.total;
+  // A window of a few intervals smooths the rate without hiding a slowdown for long.
+  const meter = new RateMeter(s.intervalMs * 3, s.now(), s.stats.snapshot().done);
+  const timer = setInterval(() => {
+    const snap = s.stats.snapshot();
+    const rate = meter.sample(s.now(), snap.done);
+    s.stream.write(`${s.label}: ${formatProgressText(snap, total ?? snap.total, rate)}\n`);
+  }, s.intervalMs);
+  // The display must never keep a finished process alive.
+  timer.unref();
+  const stop = (): void => clearInterval(timer);
+  return {
+    onTotal: (t) => {
+      if (t !== undefined) total = t;
+    },
+    onEnd: stop,
+    stop,
+  };
+}

@@ -1,0 +1,27 @@
+import type { RunSnapshot } from '../report/run-stats.js';
+import { formatCount, formatEta } from '../report/format-units.js';
+
+/**
+ * The status text shared by the bar and the plain lines, e.g.
+ * `1,200/5,000 rows (24%) 81 rows/s, ETA 47s · 300 cached · 2 failed · tokens 12,345/3,456`.
+ */
+export function formatProgressText(
+  snap: RunSnapshot,
+  total: number | undefined,
+  rowsPerSecond: number,
+  /** Leave out the token counts (for narrow terminals). */
+  compact = false,
+): string {
+  const rate = `${rowsPerSecond >= 10 ? formatCount(Math.round(rowsPerSecond)) : rowsPerSecond.toFixed(1)} rows/s`;
+  let head: string;
+  if (total === undefined) {
+    head = `${formatCount(snap.done)} ${snap.done === 1 ? 'row' : 'rows'} ${rate}`;
+  } else {
+    const percent = total > 0 ? Math.min(100, Math.floor((snap.done * 100) / total)) : 100;
+    const remaining = Math.max(0, total - snap.done);
+    const eta = rowsPerSecond > 0 ? `, ETA ${formatEta(remaining / rowsPerSecond)}` : '';
+    head = `${formatCount(snap.done)}/${formatCount(total)} rows (${percent}%) ${rate}${eta}`;
+  }
+  const counts = `${head} · ${formatCount(snap.cached)} cached · ${formatCount(snap.failed)} failed`;
+  return compact ? counts : `${counts} · tokens ${formatCount(snap.tokens.input)}/${formatCount(snap.tokens.output)}`;
+}

@@ -1,0 +1,40 @@
+import type { RunObserver } from '../engine/events.js';
+
+/** One observer that forwards every event to each of `observers`, in the order given. */
+export function combineObservers(...observers: RunObserver[]): RunObserver {
+  // Handlers are collected once so the per-row path is a plain loop over functions.
+  const onTotal = handlers(observers, 'onTotal');
+  const onRequest = handlers(observers, 'onRequest');
+  const onRetry = handlers(observers, 'onRetry');
+  const onRowDone = handlers(observers, 'onRowDone');
+  const onEnd = handlers(observers, 'onEnd');
+  return {
+    onTotal: (total) => {
+      for (const fn of onTotal) fn(total);
+    },
+    onRequest: (index) => {
+      for (const fn of onRequest) fn(index);
+    },
+    onRetry: (event) => {
+      for (const fn of onRetry) fn(event);
+    },
+    onRowDone: (outcome) => {
+      for (const fn of onRowDone) fn(outcome);
+    },
+    onEnd: () => {
+      for (const fn of onEnd) fn();
+    },
+  };
+}
+
+function handlers<K extends keyof RunObserver>(
+  observers: RunObserver[],
+  name: K,
+): Array<NonNullable<RunObserver[K]>> {
+  const out: Array<NonNullable<RunObserver[K]>> = [];
+  for (const observer of observers) {
+    const fn = observer[name];
+    if (fn) out.push(fn.bind(observer) as NonNullable<RunObserver[K]>);
+  }
+  return out;
+}

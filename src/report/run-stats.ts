@@ -1,0 +1,182 @@
+/** Counts what happened in a run, in constant memory, for the progress display and the final report. */
+import { performance } from 'node:perf_hooks';
+import type { RetryEvent, RowOutcome, RunObserver } from '../engine/events.js';
+import { ErrorTally } from './error-tally.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import { safeRunInfo, type RunInfo, type RunReport, type TokenCounts } from './run-report.js';
+
+/** Counters so far; cheap to take, taken by the progress display a few times a second. */
+export interface RunSnapshot {
+  /** Input rows, once known. */
+  total: number | undefined;
+  /** Rows done, whatever their outcome. */
+  done: number;
+  sent: number;
+  cached: number;
+  skipped: number;
+  failed: number;
+  requests: number;
+  retries: number;
+  tokens: TokenCounts;
+  /** Wall time since start (until the end, once ended) in ms. */
+  elapsedMs: number;
+  /** Rows done per second since start. */
+  rowsPerSecond: number;
+}
+
+/** How the run ended, as known only by the CLI. */
+export interface ReportEnd {
+  /** The exit code the CLI will use (default 0). */
+  exitCode?: number;
+  /** Why the run stopped early, if it did. */
+  stopped?: string;
+  /** Provider, model, input, output... (fields named like credentials are dropped). */
+  run?: RunInfo;
+}
+
+/** Clocks, injectable for tests. */
+export interface RunStatsOptions {
+  /** Monotonic ms clock for durations (default performance.now). */
+  now?: () => number;
+  /** Epoch ms clock for the report's timestamps (default Date.now). */
+  wallClock?: () => number;
+}
+
+const TOP_ERRORS = 5;
+
+/** A RunObserver that tallies rows, requests, tokens, latency and errors. */
+export class RunStats implements RunObserver {
+  private readonly now: () => number;
+  private readonly wallClock: () => number;
+  private startedAt = 0;
+  private startedWall = 0;
+  private endedAt: number | undefined;
+  private total: number | undefined;
+  private sent = 0;
+  private cached = 0;
+  private skipped = 0;
+  private failed = 0;
+  private requests = 0;
+  private retries = 0;
+  private readonly tokens: TokenCounts = { input: 0, output: 0, cachedInput: 0, cachedOutput: 0 };
+  private readonly latency = new LatencyHistogram();
+  private readonly errors = new ErrorTally();
+
+  constructor(opts: RunStatsOptions = {}) {
+    this.now = opts.now ?? (() => performance.now());
+    this.wallClock = opts.wallClock ?? Date.now;
+    this.start();
+  }
+
+  /** (Re)starts the wall-time clock; construction already does this. */
+  start(): void {
+    this.startedAt = this.now();
+    this.startedWall = this.wallClock();
+    this.endedAt = undefined;
+  }
+
+  // Observer callbacks are arrow fields so they survive being passed around unbound.
+
+  /** Records the input row count. */
+  onTotal = (total: number | undefined): void => {
+    this.total = total;
+  };
+
+  /** Counts one provider call. */
+  onRequest = (_index: number): void => {
+    this.requests++;
+  };
+
+  /** Counts one retry. */
+  onRetry = (_event: RetryEvent): void => {
+    this.retries++;
+  };
+
+  /** Tallies a finished row. */
+  onRowDone = (outcome: RowOutcome): void => {
+    const input = outcome.usage.inputTokens ?? 0;
+    const output = outcome.usage.outputTokens ?? 0;
+    switch (outcome.status) {
+      case 'sent':
+        this.sent++;
+        this.tokens.input += input;
+        this.tokens.output += output;
+        if (outcome.latencyMs !== undefined) this.latency.record(outcome.latencyMs);
+        break;
+      case 'cached':
+        this.cached++;
+        this.tokens.cachedInput += input;
+        this.tokens.cachedOutput += output;
+        break;
+      case 'skipped':
+        this.skipped++;
+        break;
+      case 'failed':
+        this.failed++;
+        // A failed row may still have been billed (e.g. a truncated answer rejected as malformed).
+        this.tokens.input += input;
+        this.tokens.output += output;
+        this.errors.add(outcome.error ?? 'unknown error');
+        break;
+    }
+  };
+
+  /** Stops the wall-time clock (the first call wins). */
+  onEnd = (): void => {
+    if (this.endedAt === undefined) this.endedAt = this.now();
+  };
+
+  /** Counters so far. */
+  snapshot(): RunSnapshot {
+    const elapsedMs = this.elapsedMs();
+    const done = this.done();
+    return {
+      total: this.total,
+      done,
+      sent: this.sent,
+      cached: this.cached,
+      skipped: this.skipped,
+      failed: this.failed,
+      requests: this.requests,
+      retries: this.retries,
+      tokens: { ...this.tokens },
+      elapsedMs,
+      rowsPerSecond: perSecond(done, elapsedMs),
+    };
+  }
+
+  /** The final report (call after onEnd; before it, durations run to now). */
+  report(end: ReportEnd = {}): RunReport {
+    const durationMs = Math.round(this.elapsedMs());
+    const done = this.done();
+    const report: RunReport = {
+      llmapReport: 1,
+      run: safeRunInfo(end.run ?? {}),
+      startedAt: new Date(this.startedWall).toISOString(),
+      finishedAt: new Date(this.startedWall + durationMs).toISOString(),
+      durationMs,
+      rows: { total: done, sent: this.sent, cached: this.cached, skipped: this.skipped, failed: this.failed },
+      requests: this.requests,
+      retries: this.retries,
+      tokens: { ...this.tokens },
+      latencyMs: this.latency.summary(),
+      rowsPerSecond: Math.round(perSecond(done, durationMs) * 10) / 10,
+      errors: this.errors.top(TOP_ERRORS),
+      exitCode: end.exitCode ?? 0,
+    };
+    if (end.stopped !== undefined) report.stopped = end.stopped;
+    return report;
+  }
+
+  private done(): number {
+    return this.sent + this.cached + this.skipped + this.failed;
+  }
+
+  private elapsedMs(): number {
+    return Math.max(0, (this.endedAt ?? this.now()) - this.startedAt);
+  }
+}
+
+function perSecond(count: number, ms: number): number {
+  return ms > 0 ? (count * 1000) / ms : 0;
+}

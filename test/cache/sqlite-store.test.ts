@@ -1,0 +1,177 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import Keyv from 'keyv';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SqliteStore } from '../../src/cache/sqlite-store.js';
+import { UsageError } from '../../src/errors.js';
+
+let tmp: string;
+const open: Array<{ disconnect(): Promise<void> }> = [];
+
+function store(file = path.join(tmp, 'cache.sqlite')): SqliteStore {
+  const s = new SqliteStore(file);
+  open.push(s);
+  return s;
+}
+
+function keyv(s: SqliteStore, namespace = 'llm'): Keyv {
+  return new Keyv({ store: s, namespace, serialize: JSON.stringify, deserialize: JSON.parse, throwOnErrors: true });
+}
+
+beforeEach(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'llmap-store-'));
+});
+
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const s of open.splice(0)) await s.disconnect();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('SqliteStore through keyv', () => {
+  it('round-trips values, has, getMany and delete', async () => {
+    const kv = keyv(store());
+    expect(await kv.set('a', { text: 'one', n: 1 })).toBe(true);
+    await kv.set('b', [1, 'two', null]);
+    expect(await kv.get('a')).toEqual({ text: 'one', n: 1 });
+    expect(await kv.get(['a', 'b', 'missing'])).toEqual([{ text: 'one', n: 1 }, [1, 'two', null], undefined]);
+    expect(await kv.has('a')).toBe(true);
+    expect(await kv.has('missing')).toBe(false);
+    expect(await kv.delete('a')).toBe(true);
+    expect(await kv.delete('a')).toBe(false);
+    expect(await kv.get('a')).toBeUndefined();
+  });
+
+  it('overwrites an existing key', async () => {
+    const kv = keyv(store());
+    await kv.set('a', 'first');
+    await kv.set('a', 'second');
+    expect(await kv.get('a')).toBe('second');
+  });
+
+  it('keeps values across close and reopen', async () => {
+    const first = store();
+    await keyv(first).set('k', { text: 'kept' });
+    await first.disconnect();
+    expect(await keyv(store()).get('k')).toEqual({ text: 'kept' });
+  });
+
+  it('stores keys under the keyv namespace and clear() removes only that namespace', async () => {
+    const file = path.join(tmp, 'cache.sqlite');
+    const llm = keyv(store(file), 'llm');
+    const other = keyv(store(file), 'other');
+    await llm.set('k', 1);
+    await other.set('k', 2);
+    const rows = new Database(file, { readonly: true });
+    const keys = rows.prepare('SELECT key FROM cache ORDER BY key').pluck().all();
+    rows.close();
+    expect(keys).toEqual(['llm:k', 'other:k']);
+    await llm.clear();
+    expect(await llm.get('k')).toBeUndefined();
+    expect(await other.get('k')).toBe(2);
+  });
+
+  it('round-trips unicode, including astral, combining, NUL and lone surrogate characters', async () => {
+    const text = 'naïve café — 日本語 👩🏽‍💻 e\u0301 \u0000 end \ud800 ünïcödé';
+    const first = store();
+    await keyv(first).set('u', { text });
+    await first.disconnect();
+    expect(await keyv(store()).get('u')).toEqual({ text });
+  });
+
+  it('honours a TTL: the entry is served until it expires, then missed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const s = store();
+    const kv = keyv(s);
+    await kv.set('t', 'short-lived', 1000);
+    await s.set('raw', '"raw"', 1000); // the store's own expires column, without keyv's check
+    vi.setSystemTime(1_000_999);
+    expect(await kv.get('t')).toBe('short-lived');
+    expect(await s.get('raw')).toBe('"raw"');
+    vi.setSystemTime(1_001_001);
+    expect(await kv.get('t')).toBeUndefined();
+    expect(await s.get('raw')).toBeUndefined();
+    expect(await s.has('raw')).toBe(false);
+  });
+
+  it('records created and expires columns', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(5_000);
+    const file = path.join(tmp, 'cache.sqlite');
+    const s = store(file);
+    await s.set('forever', '1');
+    await s.set('brief', '2', 250);
+    const db = new Database(file, { readonly: true });
+    const rows = db.prepare('SELECT key, value, expires, created FROM cache ORDER BY key').all();
+    db.close();
+    expect(rows).toEqual([
+      { key: 'brief', value: '2', expires: 5_250, created: 5_000 },
+      { key: 'forever', value: '1', expires: null, created: 5_000 },
+    ]);
+  });
+
+  it('disconnect is safe to call twice', async () => {
+    const s = store();
+    await s.disconnect();
+    await s.disconnect();
+  });
+});
+
+describe('SqliteStore file', () => {
+  it('creates missing folders 0700 and the database, -wal and -shm files 0600', async () => {
+    const dir = path.join(tmp, 'a', 'b');
+    const file = path.join(dir, 'cache.sqlite');
+    const s = store(file);
+    await s.set('k', 'v');
+    expect(statSync(path.join(tmp, 'a')).mode & 0o777).toBe(0o700);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) expect(statSync(f).mode & 0o777).toBe(0o600);
+  });
+
+  it('tightens an existing database file to 0600', async () => {
+    const file = path.join(tmp, 'cache.sqlite');
+    await store(file).disconnect();
+    chmodSync(file, 0o644);
+    store(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('runs in WAL mode with a busy timeout', () => {
+    const file = path.join(tmp, 'cache.sqlite');
+    store(file);
+    const db = new Database(file);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    expect(store(file).opts.busyTimeoutMs).toBe(10_000);
+  });
+
+  it('names the file and the fix when the file is not a SQLite database', () => {
+    const file = path.join(tmp, 'cache.sqlite');
+    writeFileSync(file, 'id,review\n1,this is a CSV file, not a database\n'.repeat(20));
+    let caught: unknown;
+    try {
+      store(file);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(UsageError);
+    expect((caught as Error).message).toBe(
+      `cache file '${file}' is not a valid SQLite database; delete it or use --no-cache`,
+    );
+    // The user's file is left as it was.
+    expect(readFileSync(file, 'utf8')).toContain('this is a CSV file');
+  });
+
+  it('names the file and the fix when its folder cannot be created', () => {
+    const notDir = path.join(tmp, 'plain-file');
+    writeFileSync(notDir, '');
+    const file = path.join(notDir, 'sub', 'cache.sqlite');
+    expect(() => store(file)).toThrow(
+      `cannot use cache file '${file}': ENOTDIR: not a directory, mkdir '${path.join(notDir, 'sub')}'; ` +
+        "check its folder's permissions and free space, or use --no-cache",
+    );
+  });
+});
