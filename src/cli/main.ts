@@ -41,6 +41,10 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
     .option('--no-cache', 'neither read nor write the cache')
     .option('--report <file.json>', 'write the run report as JSON')
     .option('--limit <n>', 'only the first n rows')
+    .option('--timeout <duration>', 'per-request timeout: 500ms, 30s, 2m; a bare number is seconds (default 120s)')
+    .option('--retries <n>', 'retries per row after the first attempt (default 5)')
+    .option('--grace <duration>', 'after Ctrl-C, how long calls in flight may finish (default 10s)')
+    .option('--relax-column-count', 'accept CSV rows with more or fewer cells than the header (pad with empty cells, drop extras)')
     .option('-q, --quiet', 'no progress, no summary')
     .option('--verbose', 'print each retry and failed row; stack traces for errors')
     .action(async (input: string, opts: RawRunOptions) => {

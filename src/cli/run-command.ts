@@ -2,7 +2,6 @@
  * `llmap run`: wires read → render → cache → schedule → provider → cache store → reorder → write,
  * with progress and the report watching. Owns every resource it opens and closes them on every path.
  */
-import { setMaxListeners } from 'node:events';
 import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../config/run-config.js';
 import { defaultCacheDir } from '../cache/default-dir.js';
 import { cacheKey } from '../cache/key.js';
@@ -24,6 +23,7 @@ import { RunStats } from '../report/run-stats.js';
 import { formatSummary, writeReportFile } from '../report/run-report.js';
 import { EXIT } from './exit-codes.js';
 import type { CliContext } from './context.js';
+import { Interrupts } from './interrupts.js';
 import { verboseLog } from './verbose-log.js';
 
 /** Runs `llmap run <input>` and returns the exit code. Throws user-facing errors for cli/ to print. */
@@ -31,7 +31,10 @@ export async function runCommand(input: string, raw: RawRunOptions, cli: CliCont
   const config = resolveRunConfig(input, raw, cli.env, () => defaultCacheDir(cli.env));
   const inputFormat = detectFormat(config.input, config.inputFormat, '--input-format');
   const outputFormat = detectFormat(config.output, config.outputFormat, '--output-format');
-  const source = await openTableSource({ path: config.input, format: inputFormat, stdin: cli.stdin });
+  const source = await openTableSource(
+    { path: config.input, format: inputFormat, stdin: cli.stdin },
+    { relaxColumnCount: config.relaxColumnCount },
+  );
   try {
     const render = compilePrompt(config, source);
     const added = addedColumns(config.outputColumn, config.metadata);
@@ -73,15 +76,7 @@ async function runWithSink(
   if (progress) observers.push(progress);
   if (config.verbose) observers.push(verboseLog(cli.stderr));
   const observer = combineObservers(...observers);
-  const controller = new AbortController();
-  // Every in-flight call listens on this one signal; the default cap of 10 would warn at -j 11.
-  setMaxListeners(0, controller.signal);
-  let stoppedBy: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    stoppedBy ??= signal;
-    controller.abort(new Error(`stopped by ${signal}`));
-  };
-  const removeSignals = cli.onSignals(onSignal);
+  const interrupts = new Interrupts(cli, config.graceMs, (line) => cli.stderr.write(line + '\n'));
 
   let provider: Provider | undefined;
   let cache: ResponseCache | undefined;
@@ -114,34 +109,38 @@ async function runWithSink(
       system: config.system,
       concurrency: config.concurrency,
       window: Math.max(64, config.concurrency * 4),
-      retry: defaultRetryPolicy(retryOverrides(cli.env)),
+      retry: defaultRetryPolicy({ maxAttempts: config.maxAttempts, ...retryOverrides(cli.env) }),
       observer,
-      signal: controller.signal,
+      signal: interrupts.abort,
+      stop: interrupts.stop,
     });
+    // After a stop, rows are drained (so calls in flight finish and are cached) but only the
+    // unbroken prefix of finished rows is written: a .partial file is always a true prefix.
+    let prefixIntact = true;
     try {
       for await (const { row, outcome: o } of mapped) {
-        if (controller.signal.aborted) break;
-        await sink.write(row.concat(addedCells(o, config.metadata)));
+        if (o.stopped) prefixIntact = false;
+        if (prefixIntact) await sink.write(row.concat(addedCells(o, config.metadata)));
       }
     } catch (err) {
       if (!(err instanceof OutputClosedError)) throw err;
       outcome = 'pipe-closed';
     }
     if (outcome === 'pipe-closed') {
-      controller.abort(new Error('output closed'));
+      interrupts.abortNow('output closed');
       await sink.abort(false);
-    } else if (controller.signal.aborted) {
+    } else if (interrupts.stop.aborted) {
       outcome = 'stopped';
       partialPath = await sink.abort(true);
     } else {
       await sink.finish();
     }
   } catch (err) {
-    controller.abort(new Error('run failed'));
+    interrupts.abortNow('run failed');
     await sink.abort(false).catch(() => undefined);
     throw err instanceof FatalRunError ? new UsageError(err.message) : err;
   } finally {
-    removeSignals();
+    interrupts.dispose();
     progress?.stop();
     observer.onEnd?.();
     await cache?.close();
@@ -152,14 +151,14 @@ async function runWithSink(
   const failed = stats.snapshot().failed;
   const exitCode =
     outcome === 'stopped'
-      ? stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
+      ? interrupts.stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
       : failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
-  const finalReport = stats.report({ exitCode, stopped: stoppedBy && `signal ${stoppedBy}`, run: runInfo(config) });
+  const finalReport = stats.report({ exitCode, stopped: interrupts.stoppedBy && `signal ${interrupts.stoppedBy}`, run: runInfo(config) });
   if (config.reportPath) await writeReportFile(config.reportPath, finalReport);
   if (!config.quiet) cli.stderr.write(formatSummary(finalReport) + '\n');
   if (outcome === 'stopped') {
     cli.stderr.write(
-      `llmap: stopped by ${stoppedBy}` + (partialPath ? `; the rows finished so far are in ${partialPath}\n` : '\n'),
+      `llmap: stopped by ${interrupts.stoppedBy}` + (partialPath ? `; the rows finished so far are in ${partialPath}\n` : '\n'),
     );
   }
   return exitCode;

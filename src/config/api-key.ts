@@ -3,13 +3,8 @@
  * name, and never echoed back: messages name the variable, not the value.
  */
 import { UsageError } from '../errors.js';
+import { defaultApiKeyEnv } from '../providers/factory.js';
 import type { ProviderKind } from '../providers/provider.js';
-
-const DEFAULT_ENV: Record<ProviderKind, string | undefined> = {
-  openai: 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  echo: undefined,
-};
 
 /** The resolved key and the variable it came from (for messages). */
 export interface ResolvedKey {
@@ -36,7 +31,7 @@ export function resolveApiKey(
     return { apiKey, apiKeyEnv: opts.apiKeyEnv };
   }
   if (opts.baseURL !== undefined) return {};
-  const name = DEFAULT_ENV[kind]!;
+  const name = defaultApiKeyEnv(kind)!;
   const apiKey = env[name];
   if (!apiKey) {
     throw new UsageError(

@@ -28,3 +28,18 @@ export function parseChoice<T extends string>(flag: string, raw: string, choices
   if ((choices as readonly string[]).includes(raw)) return raw as T;
   throw new UsageError(`expected ${flag} to be one of ${choices.join(', ')}, got '${raw}'`);
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration such as `500ms`, `30s`, `2m`, `1h`; a bare number is seconds. Hand-written rather
+ * than the `ms` package because there a bare number means milliseconds, a trap for `--timeout 30`.
+ */
+export function parseDuration(flag: string, raw: string, minMs = 1): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(raw);
+  const ms = match ? Number(match[1]) * DURATION_UNITS[match[2] ?? 's'] : NaN;
+  if (!Number.isFinite(ms) || ms < minMs) {
+    throw new UsageError(`expected ${flag} to be a duration such as 500ms, 30s or 2m (a bare number is seconds), got '${raw}'`);
+  }
+  return Math.round(ms);
+}

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import type { TableFormat } from '../io/table.js';
 import type { GenerationParams, ProviderKind } from '../providers/provider.js';
 import { resolveApiKey } from './api-key.js';
-import { parseChoice, parseNumberIn, parseWholeNumber } from './parse-values.js';
+import { parseChoice, parseDuration, parseNumberIn, parseWholeNumber } from './parse-values.js';
 
 /** The options as commander hands them over (strings, unvalidated). */
 export interface RawRunOptions {
@@ -34,6 +34,10 @@ export interface RawRunOptions {
   limit?: string;
   quiet?: boolean;
   verbose?: boolean;
+  timeout?: string;
+  retries?: string;
+  grace?: string;
+  relaxColumnCount?: boolean;
 }
 
 /** How each row's prompt is made. */
@@ -57,6 +61,11 @@ export interface RunConfig {
   params: GenerationParams;
   concurrency: number;
   timeoutMs: number;
+  /** Attempts per row, the first included (--retries + 1). */
+  maxAttempts: number;
+  /** How long in-flight calls may finish after the first Ctrl-C. */
+  graceMs: number;
+  relaxColumnCount: boolean;
   outputColumn: string;
   metadata: boolean;
   /** Undefined when --no-cache. */
@@ -69,6 +78,8 @@ export interface RunConfig {
 
 const PROVIDERS = ['openai', 'anthropic', 'echo'] as const;
 const DEFAULT_TIMEOUT_MS = 120_000;
+const DEFAULT_RETRIES = 5;
+const DEFAULT_GRACE_MS = 10_000;
 
 /** Validates the raw options. Throws UsageError with a message naming the flag. */
 export function resolveRunConfig(
@@ -110,7 +121,10 @@ export function resolveRunConfig(
     ...key,
     params,
     concurrency,
-    timeoutMs: DEFAULT_TIMEOUT_MS,
+    timeoutMs: raw.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration('--timeout', raw.timeout),
+    maxAttempts: 1 + (raw.retries === undefined ? DEFAULT_RETRIES : parseWholeNumber('--retries', raw.retries, 0, 100)),
+    graceMs: raw.grace === undefined ? DEFAULT_GRACE_MS : parseDuration('--grace', raw.grace, 0),
+    relaxColumnCount: raw.relaxColumnCount ?? false,
     outputColumn,
     metadata: raw.metadata ?? false,
     cacheDir: raw.cache === false ? undefined : (raw.cacheDir ?? defaultCacheDir()),

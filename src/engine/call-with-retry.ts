@@ -26,7 +26,10 @@ export interface CallContext {
   provider: Provider;
   retry: RetryPolicy;
   observer: RunObserver;
+  /** Hard stop: aborts calls in flight. */
   signal: AbortSignal;
+  /** Soft stop (first Ctrl-C): no new attempts start; calls in flight may finish. */
+  stop: AbortSignal;
   now: () => number;
 }
 
@@ -37,6 +40,7 @@ export async function callWithRetry(
   request: ChatRequest,
 ): Promise<CallSuccess | CallFailure> {
   for (let attempt = 1; ; attempt++) {
+    if (ctx.stop.aborted) return { error: stoppedError(), latencyMs: 0, attempts: attempt - 1 };
     ctx.observer.onRequest?.(index);
     const started = ctx.now();
     try {
@@ -50,9 +54,9 @@ export async function callWithRetry(
       if (delayMs === undefined) return { error, latencyMs, attempts: attempt };
       ctx.observer.onRetry?.({ index, attempt, delayMs, error });
       try {
-        await sleep(delayMs, ctx.signal);
+        await sleep(delayMs, AbortSignal.any([ctx.signal, ctx.stop]));
       } catch {
-        return { error: abortedError(), latencyMs, attempts: attempt };
+        return { error: stoppedError(), latencyMs, attempts: attempt };
       }
     }
   }
@@ -68,4 +72,8 @@ function asProviderError(thrown: unknown, signal: AbortSignal): ProviderError {
 
 function abortedError(): ProviderError {
   return new ProviderError('aborted', 'stopped before an answer arrived');
+}
+
+function stoppedError(): ProviderError {
+  return new ProviderError('aborted', 'not sent: the run was stopped');
 }

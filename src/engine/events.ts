@@ -27,6 +27,8 @@ export interface RowOutcome {
   latencyMs?: number;
   /** Provider calls made for this row (0 for cached/skipped). */
   attempts: number;
+  /** The row was not finished because the run was stopped (never reported to observers). */
+  stopped?: boolean;
 }
 
 /** A retry the engine is about to make. */

@@ -33,7 +33,10 @@ export interface EngineOptions {
   window: number;
   retry: RetryPolicy;
   observer: RunObserver;
+  /** Hard stop: aborts calls in flight. */
   signal: AbortSignal;
+  /** Soft stop: no new rows or calls start; calls in flight finish and are cached. */
+  stop?: AbortSignal;
   now?: () => number;
 }
 
@@ -55,7 +58,8 @@ type Resolution =
 export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIterable<MappedRow> {
   const now = opts.now ?? (() => performance.now());
   const limit = pLimit(opts.concurrency);
-  const ctx = { provider: opts.provider, retry: opts.retry, observer: opts.observer, signal: opts.signal, now };
+  const stop = opts.stop ?? new AbortController().signal;
+  const ctx = { provider: opts.provider, retry: opts.retry, observer: opts.observer, signal: opts.signal, stop, now };
   // Identical prompts in flight share one call; once it settles, the cache answers later duplicates.
   const inflight = new Map<string, Promise<Resolution>>();
   const resolve = async (key: string, i: number, request: ChatRequest): Promise<Resolution> => {
@@ -89,11 +93,20 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
   };
 
   const done = (row: Row, outcome: RowOutcome): MappedRow => {
-    opts.observer.onRowDone?.(outcome);
+    if (!outcome.stopped) opts.observer.onRowDone?.(outcome);
     return { row, outcome };
   };
 
-  return pMapIterable(rows, processRow, { concurrency: opts.window, backpressure: opts.window });
+  return pMapIterable(untilStopped(rows, stop), processRow, { concurrency: opts.window, backpressure: opts.window });
+}
+
+/** Stops pulling input once the run is asked to stop. */
+async function* untilStopped<T>(rows: AsyncIterable<T>, stop: AbortSignal): AsyncIterable<T> {
+  if (stop.aborted) return;
+  for await (const row of rows) {
+    yield row;
+    if (stop.aborted) return;
+  }
 }
 
 function skipped(index: number): RowOutcome {
@@ -119,5 +132,6 @@ function toOutcome(index: number, r: Resolution, shared: boolean): RowOutcome {
     error: error.message,
     latencyMs,
     attempts: shared ? 0 : attempts,
+    ...(error.kind === 'aborted' && { stopped: true }),
   };
 }

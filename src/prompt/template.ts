@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Row } from '../io/table.js';
-import { cellText } from './cell-text.js';
+import { cellText } from '../io/cell-text.js';
 
 /** A compiled template: renders one row to the prompt text. */
 export type RenderRow = (row: Row) => string;

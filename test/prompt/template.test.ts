@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileColumn, compileTemplate } from '../../src/prompt/template.js';
-import { cellText } from '../../src/prompt/cell-text.js';
+import { cellText } from '../../src/io/cell-text.js';
 
 const columns = ['id', 'review', 'lang'];
 
@@ -65,6 +65,6 @@ describe('cellText', () => {
     expect(cellText(true)).toBe('true');
     expect(cellText(new Date('2024-01-02T03:04:05Z'))).toBe('2024-01-02T03:04:05.000Z');
     expect(cellText(['a', 1, null])).toBe('["a",1,null]');
-    expect(cellText({ a: 1n })).toBe('{"a":"1"}');
+    expect(cellText({ a: 1n })).toBe('{"a":1}');
   });
 });
