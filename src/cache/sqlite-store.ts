@@ -21,6 +21,16 @@ interface Row {
   value: string;
 }
 
+/** A set waiting for the next group commit. */
+interface PendingSet {
+  key: string;
+  text: string;
+  expires: number | null;
+  now: number;
+  resolve: (ok: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
 /** Options the store was opened with (keyv adapters expose them as `opts`). */
 export interface SqliteStoreOptions {
   /** The database file. */
@@ -36,6 +46,7 @@ export class SqliteStore extends EventEmitter implements KeyvStoreAdapter {
   /** Set by keyv; keys arrive already prefixed with it, `clear()` uses it to stay in its lane. */
   namespace?: string;
   private readonly db: Database.Database;
+  private readonly writeBatch: (batch: PendingSet[]) => void;
   private readonly stmt: {
     get: Database.Statement<[string, number], Row>;
     has: Database.Statement<[string, number], number>;
@@ -76,6 +87,10 @@ export class SqliteStore extends EventEmitter implements KeyvStoreAdapter {
         clearAll: db.prepare('DELETE FROM cache'),
       };
       this.db = db;
+      const set = this.stmt.set;
+      this.writeBatch = db.transaction((batch: PendingSet[]) => {
+        for (const p of batch) set.run(p.key, p.text, p.expires, p.now);
+      });
     } catch (err) {
       db?.close();
       throw this.explain(err);
@@ -94,14 +109,35 @@ export class SqliteStore extends EventEmitter implements KeyvStoreAdapter {
     return this.run(() => keys.map((key) => this.stmt.get.get(key, now)?.value as StoredData<Value | undefined>));
   }
 
-  /** Stores `value`; committed (its own transaction) by the time the promise resolves. */
-  async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
+  /**
+   * Stores `value`; committed by the time the promise resolves. Sets made in the same turn of the
+   * event loop share one transaction (group commit): at many rows per second a commit per row
+   * costs more than the row, and no caller is told "stored" before its commit.
+   */
+  set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     const now = Date.now();
     const expires = typeof ttl === 'number' && ttl > 0 ? now + ttl : null;
     const text = typeof value === 'string' ? value : JSON.stringify(value);
-    this.run(() => this.stmt.set.run(key, text, expires, now));
-    return true;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ key, text, expires, now, resolve, reject });
+      if (this.pending.length === 1) setImmediate(this.flush);
+    });
   }
+
+  private pending: PendingSet[] = [];
+
+  private readonly flush = (): void => {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      this.run(() => this.writeBatch(batch));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (const p of batch) p.resolve(true);
+  };
 
   /** Removes `key`; true when it was there. */
   async delete(key: string): Promise<boolean> {
@@ -120,9 +156,11 @@ export class SqliteStore extends EventEmitter implements KeyvStoreAdapter {
     this.run(() => (ns ? this.stmt.clearRange.run(`${ns}:`, `${ns};`) : this.stmt.clearAll.run()));
   }
 
-  /** Closes the database; the last connection to close checkpoints the WAL into the file. Idempotent. */
+  /** Commits pending sets, then closes; the last connection to close checkpoints the WAL. Idempotent. */
   async disconnect(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.flush();
+    this.db.close();
   }
 
   private run<T>(op: () => T): T {

@@ -43,8 +43,12 @@ export async function callWithRetry(
     if (ctx.stop.aborted) return { error: stoppedError(), latencyMs: 0, attempts: attempt - 1 };
     ctx.observer.onRequest?.(index);
     const started = ctx.now();
+    // A signal of its own per attempt: SDKs add an abort listener to the signal they are given and
+    // do not always remove it, which on the run-wide signal grows without bound (and makes each
+    // addEventListener slower) over a long run.
+    const attemptSignal = linkedSignal(ctx.signal);
     try {
-      const result = await ctx.provider.complete(request, ctx.signal);
+      const result = await ctx.provider.complete(request, attemptSignal.signal);
       return { result, latencyMs: ctx.now() - started, attempts: attempt };
     } catch (thrown) {
       const latencyMs = ctx.now() - started;
@@ -58,8 +62,22 @@ export async function callWithRetry(
       } catch {
         return { error: stoppedError(), latencyMs, attempts: attempt };
       }
+    } finally {
+      attemptSignal.dispose();
     }
   }
+}
+
+/** A signal that aborts when `parent` does, detached from it by `dispose()`. */
+function linkedSignal(parent: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { signal: controller.signal, dispose() {} };
+  }
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
 }
 
 function asProviderError(thrown: unknown, signal: AbortSignal): ProviderError {

@@ -175,3 +175,26 @@ describe('SqliteStore file', () => {
     );
   });
 });
+
+describe('group commit', () => {
+  it('commits sets made in one turn together, each visible to a new connection once its promise resolves', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'llmap-gc-'));
+    try {
+      const file = path.join(dir, 'c.sqlite');
+      const store = new SqliteStore(file);
+      const other = new Database(file, { readonly: true });
+      const count = () => (other.prepare('SELECT count(*) AS n FROM cache').get() as { n: number }).n;
+      const sets = Array.from({ length: 500 }, (_, i) => store.set(`k${i}`, `v${i}`));
+      expect(count()).toBe(0); // nothing acknowledged, nothing committed yet
+      await Promise.all(sets);
+      expect(count()).toBe(500);
+      const last = store.set('late', 'x');
+      await store.disconnect(); // flushes what is pending before closing
+      await last;
+      expect(count()).toBe(501);
+      other.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

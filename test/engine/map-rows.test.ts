@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { CachedResponse, ResponseCache } from '../../src/cache/cache.js';
 import { ProviderError } from '../../src/errors.js';
@@ -149,5 +150,19 @@ describe('mapRows', () => {
     await delay(20);
     expect(pulled).toBeLessThanOrEqual(16 + 4 + 1);
     await iterator.return?.();
+  });
+
+  it('leaves no abort listeners on the run signal when the provider never removes its own (SDKs do not)', async () => {
+    const run = new AbortController();
+    const leaky = new ScriptedProvider(async (req) => req.prompt);
+    const complete = leaky.complete.bind(leaky);
+    leaky.complete = async (req, signal: AbortSignal) => {
+      signal.addEventListener('abort', () => undefined);
+      return complete(req);
+    };
+    const cells = Array.from({ length: 100 }, (_, i) => `p${i}`);
+    await collect(mapRows(rowsOf(cells), options(leaky, new MapCache(), { signal: run.signal })));
+    expect(leaky.calls).toHaveLength(100);
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 });
