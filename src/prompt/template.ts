@@ -81,10 +81,17 @@ export function compileTemplate(
       `${where}: the template has no {{column}} placeholder, so every row would get the same prompt; columns are: ${columns.join(', ')}`,
     );
   }
+  // A row whose placeholders are all blank renders to '' so it is skipped like an empty -c cell:
+  // "Summarize: " alone is a paid call with no content.
   return (row) => {
     let out = literals[0];
-    for (let k = 0; k < indices.length; k++) out += cellText(row[indices[k]]) + literals[k + 1];
-    return out;
+    let blank = true;
+    for (let k = 0; k < indices.length; k++) {
+      const text = cellText(row[indices[k]]);
+      if (blank && text.trim() !== '') blank = false;
+      out += text + literals[k + 1];
+    }
+    return blank ? '' : out;
   };
 }
 

@@ -15,6 +15,12 @@ describe('compileTemplate', () => {
     expect(render(['1', 'ab', 'x'])).toBe('abab\n');
   });
 
+  it('renders to an empty prompt (skipped) when every placeholder is blank', () => {
+    const render = compileTemplate('Summarize ({{lang}}): {{review}}', columns, '--template', 'r.csv');
+    expect(render(['1', '  ', ''])).toBe('');
+    expect(render(['1', 'ok', ''])).toBe('Summarize (): ok');
+  });
+
   it('names the unknown placeholder and lists the columns', () => {
     expect(() => compileTemplate('Hi {{revew}}', columns, '--template', 'reviews.csv')).toThrow(
       "--template: placeholder {{revew}} is not a column of reviews.csv; columns are: id, review, lang",
