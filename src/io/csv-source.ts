@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream';
-import { Parser } from 'csv-parse';
 import { InputError } from '../errors.js';
 import { csvErrorMessage } from './csv-error-message.js';
+import { LineTrackingParser } from './csv-line-tracker.js';
 import type { InputStream } from './open-input-stream.js';
 import { StreamPuller } from './stream-puller.js';
 import type { Row, TableSource } from './table.js';
@@ -11,15 +11,6 @@ import { createTextGuard } from './text-guard.js';
 export interface CsvReadOptions {
   /** Accept rows with more or fewer cells than the header: pad with '' and drop the extras. */
   relaxColumnCount?: boolean;
-}
-
-/** csv-parse that remembers the line the last emitted record ended on, for "quote never closed". */
-class LineTrackingParser extends Parser {
-  lastRecordLine = 0;
-  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (chunk !== null) this.lastRecordLine = this.info.lines;
-    return super.push(chunk, encoding);
-  }
 }
 
 /** Streams a CSV (delimiter ',') or TSV (delimiter '\t') table; cells are strings. */
@@ -41,8 +32,7 @@ export async function openCsvSource(
   });
   pipeline(input.stream, createTextGuard(name), parser, () => undefined);
   const puller = new StreamPuller<string[]>(parser);
-  let columns: string[] | undefined;
-  const fail = (err: unknown): InputError => csvErrorMessage(err, name, columns?.length, parser.lastRecordLine);
+  const fail = (err: unknown): InputError => csvErrorMessage(err, name, parser);
   const close = async (): Promise<void> => {
     input.stream.destroy();
     parser.destroy();
@@ -60,12 +50,11 @@ export async function openCsvSource(
     throw new InputError(`'${name}' is empty: expected a header row`);
   }
   try {
-    checkHeader(header, name);
+    checkHeader(header, name, delimiter, parser.headerLine ?? 1);
   } catch (err) {
     await close();
     throw err;
   }
-  columns = header;
   const width = header.length;
 
   async function* rows(): AsyncGenerator<Row> {
@@ -87,8 +76,14 @@ export async function openCsvSource(
   return { columns: header, rows: rows(), name, close };
 }
 
-/** Rejects headers a prompt could not address unambiguously: empty or repeated names. */
-function checkHeader(header: string[], name: string): void {
+/**
+ * Rejects headers a prompt could not address unambiguously (empty or repeated names), and a
+ * tab-separated file read as CSV, whose whole header would otherwise be one column named 'a\tb'.
+ */
+function checkHeader(header: string[], name: string, delimiter: string, line: number): void {
+  if (delimiter === ',' && header.length === 1 && header[0].includes('\t')) {
+    throw new InputError(`${name}: line ${line}: the header has tabs but no commas; if the file is tab-separated, pass --input-format tsv`);
+  }
   const seen = new Map<string, number>();
   header.forEach((column, i) => {
     if (column.trim() === '') throw new InputError(`${name}: header: column ${i + 1} has no name`);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { close, createWriteStream, fsync, open } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -21,6 +21,7 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
   if ((await stat(path).catch(() => undefined))?.isDirectory()) {
     throw new UsageError(`cannot write '${path}': it is a folder`);
   }
+  await removeStaleTemps(folder, basename(path));
   const temp = join(folder, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.llmap-tmp`);
   let fd: number;
   try {
@@ -76,4 +77,30 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
       return undefined;
     },
   };
+}
+
+/**
+ * Removes temp files of earlier runs on the same target whose process is gone (killed with -9, or
+ * the machine lost power): nothing else would ever clean them up. A temp file whose process still
+ * runs, or whose process id was reused, is left alone.
+ */
+async function removeStaleTemps(folder: string, base: string): Promise<void> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const prefix = `.${base}.`;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.llmap-tmp')) continue;
+    const match = /^(\d+)\.[0-9a-f]+\.llmap-tmp$/.exec(name.slice(prefix.length));
+    if (match === null || Number(match[1]) === process.pid || isAlive(Number(match[1]))) continue;
+    await unlink(join(folder, name)).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

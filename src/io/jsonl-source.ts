@@ -82,7 +82,7 @@ function parseObject(text: string, name: string, line: number): Record<string, u
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new InputError(`${name}: line ${line}: not valid JSON (${errorText(err)})`);
+    throw new InputError(`${name}: line ${line}: not valid JSON (${jsonErrorText(err)})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(`${name}: line ${line}: expected a JSON object, got ${kindOf(value)}`);
@@ -142,6 +142,16 @@ function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'string' ? 'a string' : `a ${typeof value}`;
+}
+
+/**
+ * V8's JSON.parse message, stable and on one line: its quoted excerpt of the input may hold a CR or
+ * tab, and its 0-based "position N" (plus "(line 1 column N+1)" in newer Node) becomes a column.
+ */
+function jsonErrorText(err: unknown): string {
+  return errorText(err)
+    .replace(/ at position (\d+)(?: \(line \d+ column \d+\))?/, (_m, pos: string) => ` at column ${Number(pos) + 1}`)
+    .replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 function errorText(err: unknown): string {

@@ -5,12 +5,13 @@ import { InputError } from '../errors.js';
 const NEWLINE = 0x0a;
 
 /**
- * A pass-through byte stream that fails with a one-line InputError (naming the line) on NUL bytes or
- * invalid UTF-8. Parsers decode leniently (bad bytes become U+FFFD), which would corrupt data silently.
+ * A pass-through byte stream that fails with a one-line InputError (naming the line) on NUL bytes,
+ * invalid UTF-8, or UTF-16 text (told apart by its byte-order mark). Parsers decode leniently (bad bytes become U+FFFD), which would corrupt data silently.
  */
 export function createTextGuard(name: string): Transform {
   let lines = 1;
   let carry: Buffer | undefined;
+  let first = true;
 
   const fail = (buf: Buffer, at: number, what: string): InputError =>
     new InputError(`${name}: line ${lines + countNewlines(buf, 0, at)}: ${what}`);
@@ -18,6 +19,13 @@ export function createTextGuard(name: string): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       let buf = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
+      // Excel's "Unicode text" export is UTF-16 with a BOM; its NUL bytes would read as "binary".
+      if (first && buf.length >= 2) {
+        first = false;
+        if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+          return callback(new InputError(`${name}: line 1: is UTF-16 text; save the file as UTF-8`));
+        }
+      }
       // A character split across chunks is checked once its last bytes arrive.
       const end = completeLength(buf);
       carry = end < buf.length ? Buffer.from(buf.subarray(end)) : undefined;

@@ -26,7 +26,8 @@ describe('formats and providers end to end', () => {
     expect(lines[0]).toBe('id,review,lang,response');
     expect(lines[1]).toBe('1,"Arrived quickly, works exactly as described.",en,"Summarize in five words: Arrived quickly, works exactly as described."');
     expect(lines).toHaveLength(9);
-    expect(res.stderr).toMatch(/^llmap: 8 rows in .*: 8 sent, 0 cached, 0 skipped, 0 failed/m);
+    expect(res.stderr).toMatch(/^llmap: 8 rows in .*: 7 sent, 0 cached, 1 skipped, 0 failed/m);
+    expect(lines[5]).toBe('5,,en,');
   });
 
   it('Arrow in, Arrow out: input column types are kept and the response is Utf8', async () => {

@@ -195,24 +195,41 @@ describe('Arrow reader and writer', () => {
       return err.message.replace(path, 'data.arrow');
     };
 
+    const corrupt = 'data.arrow: not a valid Arrow IPC file or stream (it is truncated or corrupt)';
+
     it('a truncated file', async () => {
       const bytes = tableToIPC(typedTable(), 'file');
-      expect(await invalid(bytes.subarray(0, 100))).toMatch(/^data\.arrow: not a valid Arrow IPC file or stream \(.+\)$/);
+      expect(await invalid(bytes.subarray(0, 100))).toBe(corrupt);
+      expect(await invalid(bytes.subarray(0, bytes.length - 10))).toBe(corrupt);
+      expect(await invalid(bytes.subarray(0, 8))).toBe(corrupt);
     });
 
     it('a truncated stream', async () => {
       const bytes = tableToIPC(typedTable(), 'stream');
-      expect(await invalid(bytes.subarray(0, 200))).toMatch(/^data\.arrow: not a valid Arrow IPC file or stream \(.+\)$/);
+      expect(await invalid(bytes.subarray(0, 200))).toBe(corrupt);
     });
 
     it('a CSV file named .arrow', async () => {
-      expect(await invalid(Buffer.from('id,name\n1,2\n'))).toMatch(/^data\.arrow: not a valid Arrow IPC file or stream \(.+\)$/);
+      expect(await invalid(Buffer.from('id,name\n1,2\n'))).toBe(
+        'data.arrow: not a valid Arrow IPC file or stream (it does not start like one); if it is csv, tsv or jsonl, pass --input-format',
+      );
     });
 
     it('an empty file', async () => {
-      expect(await invalid(new Uint8Array(0))).toBe(
-        'data.arrow: not a valid Arrow IPC file or stream (no schema; is it empty?)',
-      );
+      expect(await invalid(new Uint8Array(0))).toBe("'data.arrow' is empty: expected an Arrow IPC file or stream");
+    });
+
+    it('the same messages on stdin', async () => {
+      const fromStdin = async (bytes: Uint8Array): Promise<string> => {
+        const stdin = Readable.from([Buffer.from(bytes)]);
+        const err = await rejection((async () => readRows(await openTableSource({ path: '-', format: 'arrow', stdin })))());
+        expect(err).toBeInstanceOf(InputError);
+        return err.message;
+      };
+      expect(await fromStdin(new Uint8Array(0))).toBe("'stdin' is empty: expected an Arrow IPC file or stream");
+      expect(await fromStdin(Buffer.from('id,name\n'))).toMatch(/^stdin: not a valid Arrow IPC file or stream \(it does not start like one\)/);
+      const stream = tableToIPC(typedTable(), 'stream');
+      expect(await fromStdin(stream.subarray(0, 200))).toBe('stdin: not a valid Arrow IPC file or stream (it is truncated or corrupt)');
     });
   });
 });

@@ -112,7 +112,40 @@ describe('CSV reader', () => {
 
     it('an unterminated quote, on the line it opens', async () => {
       const csv = 'id,review\n1,a\n2,b\n3,c\n4,d\n5,e\n6,"never closed\n7,x\n8,y\n';
-      expect(await csvError(csv)).toBe('reviews.csv: line 7: quote opened here is never closed');
+      expect(await csvError(csv)).toBe('reviews.csv: line 7: a quote opened in the row starting here is never closed');
+    });
+
+    it('an unterminated quote after empty lines and multi-line cells, CRLF or LF', async () => {
+      const never = 'a quote opened in the row starting here is never closed';
+      expect(await csvError('a,b\n1,"x\ny"\n\n3,"4\n5,6\n')).toBe(`reviews.csv: line 5: ${never}`);
+      expect(await csvError('a,b\r\n1,"x\r\ny"\r\n\r\n3,"4\r\n5,6\r\n')).toBe(`reviews.csv: line 5: ${never}`);
+      expect(await csvError('"a,b\n1,2\n')).toBe(`reviews.csv: line 1: ${never}`);
+    });
+
+    // csv-parse counts both bytes of a CRLF inside a quoted cell as line breaks.
+    it('regression: line numbers after CRLF inside quoted cells are not shifted', async () => {
+      expect(await csvError('a,b\r\n1,"x\r\ny\r\nz"\r\n2,"p\r\nq"\r\n3,4,5\r\n')).toBe(
+        'reviews.csv: line 7: row has 3 cells but the header has 2 (use --relax-column-count to allow)',
+      );
+      expect(await csvError('a,b\r\n1,2\r\n3,"x\r\ny",5\r\n')).toBe(
+        'reviews.csv: line 4: row has 3 cells but the header has 2 (use --relax-column-count to allow)',
+      );
+    });
+
+    // The header length was unknown when the bad row was parsed in the same chunk as the header.
+    it('regression: a ragged row right after the header names the header length, and 1 cell is singular', async () => {
+      expect(await csvError('a,b\n1,2,3\n')).toBe(
+        'reviews.csv: line 2: row has 3 cells but the header has 2 (use --relax-column-count to allow)',
+      );
+      expect(await csvError('a,b\n1\n')).toBe(
+        'reviews.csv: line 2: row has 1 cell but the header has 2 (use --relax-column-count to allow)',
+      );
+    });
+
+    it('a tab-separated file read as CSV', async () => {
+      expect(await csvError('\nid\ttext\n1\tx\n')).toBe(
+        'reviews.csv: line 2: the header has tabs but no commas; if the file is tab-separated, pass --input-format tsv',
+      );
     });
 
     it('a duplicate header name', async () => {
@@ -138,6 +171,11 @@ describe('CSV reader', () => {
     it('a file ending inside a multi-byte character', async () => {
       const bytes = Buffer.concat([Buffer.from('id\n1\n'), Buffer.from('😀').subarray(0, 2)]);
       expect(await csvError(bytes)).toBe('reviews.csv: line 3: is not valid UTF-8; save the file as UTF-8');
+    });
+
+    it('UTF-16 text with a byte-order mark (Excel "Unicode text") is named as such', async () => {
+      const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id\ttext\r\n1\tx\r\n', 'utf16le')]);
+      expect(await csvError(utf16, 'data.tsv')).toBe('data.tsv: line 1: is UTF-16 text; save the file as UTF-8');
     });
 
     it('a NUL byte, with its line', async () => {

@@ -64,6 +64,15 @@ describe('JSONL reader', () => {
       expect(message).toMatch(/^data\.jsonl: line 3: not valid JSON \(.+\)$/);
     });
 
+    it('bad JSON messages stay on one line and give a 1-based column', async () => {
+      expect(await jsonlError('{"id":1}\r\nid,text\r\n')).toBe(
+        `data.jsonl: line 2: not valid JSON (Unexpected token 'i', "id,text\\r" is not valid JSON)`,
+      );
+      expect(await jsonlError('{"id":1}\n{"id":1,}\n')).toBe(
+        'data.jsonl: line 2: not valid JSON (Expected double-quoted property name in JSON at column 9)',
+      );
+    });
+
     it('a line that is not an object', async () => {
       expect(await jsonlError('{"id":1}\n{"id":2}\n[1,2]\n')).toBe(
         'data.jsonl: line 3: expected a JSON object, got an array',

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
@@ -124,6 +124,18 @@ describe('file target', () => {
     expect(await sink.abort(true)).toBe(`${path}.partial`);
     expect(readdirSync(dir)).toEqual(['out.csv.partial']);
     expect(readFileSync(`${path}.partial`, 'utf8')).toBe('id\n1\n2\n');
+  });
+
+  it('removes temp files of dead runs on the same target, and only those', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'out.csv');
+    // 99999999 is above Linux's largest pid, so no process has it; the parent of this test runs.
+    const stale = '.out.csv.99999999.0badc0de.llmap-tmp';
+    const live = `.out.csv.${process.ppid}.0badc0de.llmap-tmp`;
+    const other = '.other.csv.99999999.0badc0de.llmap-tmp';
+    for (const name of [stale, live, other]) writeFileSync(join(dir, name), 'half a table');
+    await writeTable(path, 'csv', ['id'], [['1']], []);
+    expect(readdirSync(dir).sort()).toEqual([live, other, 'out.csv'].sort());
   });
 
   it('leaves an existing target untouched until finish', async () => {
