@@ -1,44 +1,45 @@
 /**
- * The response caches: the keyv + SQLite one on disk, one that stores nothing (--no-cache), and an
- * in-memory one for tests. Importing this module is cheap: keyv and the native SQLite binding load
- * only when a disk cache is opened.
+ * The response caches: the keyv-backed one (SQLite file, JSON file or Redis, behind an in-memory
+ * LRU), one that stores nothing (--no-cache), and an in-memory one for tests. Importing this module
+ * is cheap: keyv and each backend load only when a cache is opened.
  */
-import path from 'node:path';
 import type { CachedResponse, ResponseCache } from './cache.js';
+import { CACHE_FILE, parseCacheUri } from './cache-uri.js';
+import type { CacheMode } from './keyv-response-cache.js';
 
-/** The database file's name inside the cache folder. */
-export const CACHE_FILE = 'cache.sqlite';
+export { CACHE_FILE };
+export type { CacheMode };
 
-/** Opens (creating if missing) the disk cache in `dir`; throws UsageError when the file cannot be used. */
-export async function openResponseCache(opts: { dir: string }): Promise<ResponseCache> {
-  const [{ Keyv }, { SqliteStore }] = await Promise.all([import('keyv'), import('./sqlite-store.js')]);
-  const store = new SqliteStore(path.join(opts.dir, CACHE_FILE));
-  const keyv = new Keyv<CachedResponse>({
-    store,
-    namespace: 'llm',
-    // keyv's default serializer walks the value by hand and parses with a reviver (to round-trip
-    // Buffers, which we never store). Plain JSON measured 2 us instead of 4.4 us per set+get of a
-    // 500 B value: small next to a ~50 us commit, but free.
-    serialize: JSON.stringify,
-    deserialize: JSON.parse,
-    // Without this keyv swallows store errors: a failed set would look committed.
-    throwOnErrors: true,
+/** Memory-layer entries when the caller does not say. */
+export const DEFAULT_MEMORY_ENTRIES = 10_000;
+
+/** Options of openResponseCache. */
+export interface OpenResponseCacheOptions {
+  /** `--cache`: `sqlite:PATH`, `file:PATH.json` or `redis://HOST:PORT[/DB]`; default `sqlite:<dir>/cache.sqlite`. */
+  uri?: string;
+  /** The cache folder (`--cache-dir`), home of the default SQLite file. */
+  dir: string;
+  /** Answers kept in memory in front of the store (LRU); 0 = none. Default 10,000. */
+  memoryEntries?: number;
+  /** Entries expire this long after being stored; default never. */
+  ttlMs?: number;
+  /** rw (default), read, write or refresh: see CacheMode. */
+  mode?: CacheMode;
+}
+
+/** Opens (creating if missing) the cache; throws UsageError when `uri` is malformed or the store cannot be used. */
+export async function openResponseCache(opts: OpenResponseCacheOptions): Promise<ResponseCache> {
+  const location = parseCacheUri(opts.uri, opts.dir);
+  const [{ openKeyv }, { keyvResponseCache }] = await Promise.all([
+    import('./open-keyv.js'),
+    import('./keyv-response-cache.js'),
+  ]);
+  const keyv = await openKeyv(location);
+  return keyvResponseCache(keyv, {
+    memoryEntries: opts.memoryEntries ?? DEFAULT_MEMORY_ENTRIES,
+    ttlMs: opts.ttlMs,
+    mode: opts.mode ?? 'rw',
   });
-  let closed = false;
-  return {
-    async get(key) {
-      const value: unknown = await keyv.get(key);
-      return isCachedResponse(value) ? value : undefined;
-    },
-    async set(key, value) {
-      await keyv.set(key, value);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await keyv.disconnect();
-    },
-  };
 }
 
 /** A cache that stores nothing and never hits (--no-cache). */
@@ -64,11 +65,4 @@ export function memoryCache(entries: Map<string, CachedResponse> = new Map()): R
     },
     async close() {},
   };
-}
-
-/** Guards against rows written by something else (or by hand) being served as answers. */
-function isCachedResponse(value: unknown): value is CachedResponse {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Partial<CachedResponse>;
-  return typeof v.text === 'string' && typeof v.storedAt === 'number' && typeof v.usage === 'object';
 }

@@ -21,6 +21,15 @@ interface Row {
   value: string;
 }
 
+/** What `stats()` counts: unexpired entries of the store's namespace. */
+export interface SqliteStoreStats {
+  /** Number of entries. */
+  entries: number;
+  /** Earliest and latest store time (ms since epoch); undefined when empty. */
+  oldest?: number;
+  newest?: number;
+}
+
 /** A set waiting for the next group commit. */
 interface PendingSet {
   key: string;
@@ -147,6 +156,51 @@ export class SqliteStore extends EventEmitter implements KeyvStoreAdapter {
   /** Whether an unexpired entry exists. */
   async has(key: string): Promise<boolean> {
     return this.run(() => this.stmt.has.get(key, Date.now()) !== undefined);
+  }
+
+  /** Counts the unexpired entries of this namespace, with their earliest and latest store times. */
+  stats(now = Date.now()): SqliteStoreStats {
+    const [lo, hi] = this.lane();
+    const row = this.run(() =>
+      this.db
+        .prepare<[string, string, number], { n: number; oldest: number | null; newest: number | null }>(
+          'SELECT count(*) AS n, min(created) AS oldest, max(created) AS newest FROM cache ' +
+            'WHERE key >= ? AND key < ? AND (expires IS NULL OR expires > ?)',
+        )
+        .get(lo, hi, now),
+    );
+    return { entries: row?.n ?? 0, oldest: row?.oldest ?? undefined, newest: row?.newest ?? undefined };
+  }
+
+  /** Removes this namespace's entries stored before `before` (ms since epoch), and expired ones; returns how many were stored before. */
+  prune(before: number, now = Date.now()): number {
+    const [lo, hi] = this.lane();
+    return this.run(() => {
+      const removed = this.db.prepare('DELETE FROM cache WHERE key >= ? AND key < ? AND created < ?').run(lo, hi, before).changes;
+      this.db.prepare('DELETE FROM cache WHERE key >= ? AND key < ? AND expires IS NOT NULL AND expires <= ?').run(lo, hi, now);
+      return removed;
+    });
+  }
+
+  /**
+   * Gives freed pages back to the file system (deleting rows alone never shrinks the file).
+   * Best effort: while another process holds the database it is skipped, and the space is reused later.
+   */
+  compact(): boolean {
+    try {
+      this.db.exec('VACUUM');
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The key range of this namespace: `[ns:, ns;)`, or everything without one. */
+  private lane(): [string, string] {
+    const ns = this.namespace;
+    // Keys are `${ns}:...`; ';' is the character after ':', so the range is exactly that prefix.
+    return ns ? [`${ns}:`, `${ns};`] : ['', '\u{10FFFF}'];
   }
 
   /** Removes every entry of this namespace (every entry when there is none). */

@@ -198,3 +198,27 @@ describe('group commit', () => {
     }
   });
 });
+
+describe('SqliteStore management', () => {
+  it('stats and prune see only their namespace and unexpired entries', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const file = path.join(tmp, 'cache.sqlite');
+    const llm = store(file);
+    const other = store(file);
+    const kvLlm = keyv(llm, 'llm');
+    const kvOther = keyv(other, 'other');
+    vi.setSystemTime(1_000);
+    await kvLlm.set('old', 1);
+    await kvOther.set('old', 1);
+    vi.setSystemTime(2_000);
+    await kvLlm.set('expiring', 2, 500);
+    vi.setSystemTime(3_000);
+    await kvLlm.set('new', 3);
+    expect(llm.stats()).toEqual({ entries: 2, oldest: 1_000, newest: 3_000 }); // 'expiring' ended at 2,500
+    expect(llm.stats(2_100)).toEqual({ entries: 3, oldest: 1_000, newest: 3_000 });
+    expect(llm.prune(2_000)).toBe(1); // 'old'; the expired entry goes too, uncounted
+    expect(llm.stats(0)).toEqual({ entries: 1, oldest: 3_000, newest: 3_000 });
+    expect(await kvOther.get('old')).toBe(1);
+    expect(llm.compact()).toBe(true);
+  });
+});
