@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isSpecialFile } from './device-target.js';
 import type { TableFormat } from './table.js';
 
 const FORMATS: readonly TableFormat[] = ['csv', 'tsv', 'jsonl', 'arrow'];
@@ -28,6 +29,8 @@ export function detectFormat(path: string, flag?: string, flagName = '--input-fo
   if (path === '-') return 'csv';
   const format = BY_EXTENSION[extname(path).toLowerCase()];
   if (format !== undefined) return format;
+  // /dev/null, /dev/stdout, a FIFO or <(...) has no extension; like stdio it defaults to CSV.
+  if (isSpecialFile(path)) return 'csv';
   throw new UsageError(
     `cannot tell the format of '${path}' from its extension; pass ${flagName} csv, tsv, jsonl or arrow`,
   );

@@ -1,6 +1,7 @@
 import { createArrowSink } from './arrow-sink.js';
 import type { ByteTarget } from './byte-target.js';
 import { createCsvSink } from './csv-sink.js';
+import { isSpecialFile, openDeviceTarget } from './device-target.js';
 import { openFileTarget } from './file-target.js';
 import { createJsonlSink } from './jsonl-sink.js';
 import { createStdoutTarget } from './stdout-target.js';
@@ -11,7 +12,12 @@ import type { TableSink, WriteOptions } from './table.js';
  * missing target folder is a UsageError here, before any row is processed.
  */
 export async function openTableSink(opts: WriteOptions): Promise<TableSink> {
-  const target: ByteTarget = opts.path === '-' ? createStdoutTarget(opts.stdout) : await openFileTarget(opts.path);
+  const target: ByteTarget =
+    opts.path === '-'
+      ? createStdoutTarget(opts.stdout)
+      : isSpecialFile(opts.path)
+        ? openDeviceTarget(opts.path)
+        : await openFileTarget(opts.path);
   const columns = opts.source.columns;
   switch (opts.format) {
     case 'csv':

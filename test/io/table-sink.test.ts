@@ -172,3 +172,15 @@ describe('file target', () => {
     expect(err.message).toBe("cannot write 'no-such-folder-llmap/x.csv': folder 'no-such-folder-llmap' does not exist");
   });
 });
+
+describe('special files as output', () => {
+  it('writes to /dev/null in place, as CSV by default, without replacing the device node', async () => {
+    const { openTableSink, detectFormat } = await import('../../src/io/index.js');
+    const { statSync } = await import('node:fs');
+    expect(detectFormat('/dev/null', undefined, '--output-format')).toBe('csv');
+    const sink = await openTableSink({ path: '/dev/null', format: 'csv', source: { columns: ['a'] }, added: [{ name: 'response', type: 'string' }] });
+    await sink.write(['x', 'y']);
+    await sink.finish();
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+});
