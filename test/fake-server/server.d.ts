@@ -13,6 +13,72 @@ export interface RecordedRequest {
   time: number;
   /** Client port of the TCP connection (distinct ports = distinct connections). */
   remotePort: number | undefined;
+  /** How it was answered; set once decided (a hang is decided when the server chooses not to answer). */
+  outcome?: Outcome;
+}
+
+/** How a request was answered: `ok` is a normal 2xx answer from a known route. */
+export type Outcome =
+  | 'ok' | 'rate_limited' | 'server_error' | 'client_error' | 'reset' | 'hang' | 'malformed' | 'empty';
+
+/** Counts of requests since start (or reset) by outcome. */
+export interface FakeServerStats {
+  /** Every request received. */
+  requests: number;
+  ok: number;
+  /** 429s, from the rate limit, the fault mix or a hook. */
+  rateLimited: number;
+  /** 5xx answers. */
+  serverErrors: number;
+  /** 4xx answers other than 429 (401, 404, ...). */
+  clientErrors: number;
+  resets: number;
+  hangs: number;
+  malformed: number;
+  empty: number;
+}
+
+/**
+ * A seeded fault mix: request n (1-based) draws the n-th number u of mulberry32(seed); the
+ * probabilities are laid out on [0, 1) in the order below, and u past them all is a normal answer.
+ * Omitted kinds have probability 0; the sum must be <= 1.
+ */
+export interface FaultMix {
+  seed: number;
+  /** 429 with `retry-after` (default '1') or, when `retryAfterMs` is set, `retry-after-ms` plus a rounded-up `retry-after`. */
+  rateLimit?: number;
+  /** 500. */
+  server?: number;
+  /** Socket destroyed without an answer. */
+  reset?: number;
+  /** Never answered. */
+  hang?: number;
+  /** 200 with a truncated JSON body. */
+  malformed?: number;
+  /** `retry-after` of the 429s, in seconds. */
+  retryAfter?: string | number;
+  /** `retry-after-ms` of the 429s. */
+  retryAfterMs?: number;
+}
+
+/**
+ * An enforced rate limit: continuous token buckets (full at start) refilled at rpm/60 requests and
+ * tpm/60 tokens per second. A POST the buckets cannot pay for gets 429 with `retry-after` (whole
+ * seconds, rounded up) and `retry-after-ms`; every response carries the vendor's rate-limit headers
+ * (OpenAI `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, reset as a Go duration like
+ * `1s`, `6m0s`, `250ms`; Anthropic `anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}`,
+ * reset as an RFC 3339 instant at whole seconds). A request's tokens are its prompt words plus its
+ * answer words (the usage the fake reports).
+ */
+export interface RateLimit {
+  /** Requests per minute. */
+  rpm: number;
+  /** Tokens per minute; unlimited when absent. */
+  tpm?: number;
+  /** Request bucket size; default max(1, rpm/60), about one second's worth. */
+  burst?: number;
+  /** Token bucket size; default max(1, tpm/60). */
+  tokenBurst?: number;
 }
 
 /** What a behaviour hook returns for one request; undefined = answer normally. */
@@ -69,6 +135,12 @@ export interface FakeServerOptions {
   behavior?: Behavior;
   /** Failure plan applied when the behaviour hook returns undefined. */
   failures?: FailureStep[];
+  /** Seeded fault mix, applied when the hook and the plan return undefined. */
+  faults?: FaultMix;
+  /** Enforced rate limit, checked on arrival before any hook, latency or fault. */
+  rateLimit?: RateLimit;
+  /** Clock of the rate limit, in ms; default Date.now (tests inject a fake one). */
+  now?: () => number;
   /** Answer text from the request body; default `echo:` + the last user message text. */
   answer?: (body: any) => string;
   /** When set, requests without `Authorization: Bearer <key>` / `x-api-key: <key>` get 401. */
@@ -91,9 +163,11 @@ export interface FakeServer {
   requests: RecordedRequest[];
   /** TCP connections accepted since start (not cleared by reset). */
   readonly connections: number;
+  /** Counts by outcome since start or reset (a copy). */
+  readonly stats: FakeServerStats;
   /** Replaces the behaviour hook. */
   setBehavior(fn: Behavior | undefined): void;
-  /** Clears recorded requests and the request counter; restores the starting behaviour hook. */
+  /** Clears recorded requests, stats and the request counter (restarting the fault sequence), refills the rate limit, restores the starting behaviour hook. */
   reset(): void;
   /** Closes the server and every open connection (hung requests included). */
   close(): Promise<void>;
@@ -106,3 +180,37 @@ export function failure(kind: FailureKind, extra?: FakeResponse): FakeResponse;
 export function failFirst(n: number, response: FakeResponse): Behavior;
 /** A behaviour from a failure plan. */
 export function planBehavior(plan: FailureStep[]): Behavior;
+
+/** The mix of the issue: 10% 429, 5% 500, 2% reset, 1% hang, 1% malformed. */
+export const DEFAULT_FAULT_MIX: Omit<FaultMix, 'seed'>;
+/** A behaviour answering by a seeded fault mix (what the `faults` option uses). */
+export function faultMix(mix: FaultMix): Behavior;
+/** The n-th (1-based) draw of mulberry32(seed), in [0, 1). */
+export function mulberry32At(seed: number, n: number): number;
+/** Parses `429=0.1,500=0.05,reset=0.02,hang=0.01,malformed=0.01`; throws a one-line message. */
+export function parseFaultMix(text: string): Omit<FaultMix, 'seed'>;
+/** The verdict of a rate limiter on one request. */
+export interface RateVerdict {
+  ok: boolean;
+  /** ms until the request would be admitted; 0 when ok. */
+  waitMs: number;
+  /** The vendor's rate-limit headers after the decision. */
+  headers: Record<string, string>;
+}
+
+/** The limiter behind the `rateLimit` option, on an injected clock. */
+export function createRateLimiter(
+  limit: RateLimit,
+  now: () => number,
+): {
+  /** Admits (and charges) a request of `costOf()` tokens, or says how long to wait. */
+  admit(costOf: () => number, vendor: 'openai' | 'anthropic'): RateVerdict;
+  /** The headers as the buckets stand. */
+  headers(vendor: 'openai' | 'anthropic', t?: number): Record<string, string>;
+  /** Refills the buckets. */
+  restart(): void;
+};
+/** Go `time.Duration` text at ms precision, as OpenAI's reset headers: `0s`, `250ms`, `1.5s`, `6m0s`. */
+export function goDuration(ms: number): string;
+/** RFC 3339 UTC at whole seconds rounded up, as Anthropic's reset headers: `2024-05-01T12:00:03Z`. */
+export function rfc3339Seconds(ms: number): string;

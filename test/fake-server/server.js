@@ -1,22 +1,31 @@
 /**
  * A fake LLM provider on 127.0.0.1 speaking the real OpenAI and Anthropic wire formats (JSON and
  * SSE). It records every request, and a per-request hook can make any call fail the way real
- * servers do (429 with retry-after, 5xx, reset socket, hang, malformed body).
+ * servers do (429 with retry-after, 5xx, reset socket, hang, malformed body). A seeded fault mix
+ * and an enforced rate limit (token bucket, real rate-limit headers) come built in.
  */
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { echoAnswer } from './text.js';
+import { countWords, echoAnswer, promptWords } from './text.js';
 import { planBehavior } from './behaviors.js';
+import { faultMix } from './faults.js';
+import { createRateLimiter } from './rate-limit.js';
 import * as openai from './openai.js';
 import * as anthropic from './anthropic.js';
 
 export { failFirst, failure, planBehavior } from './behaviors.js';
+export { DEFAULT_FAULT_MIX, faultMix, mulberry32At, parseFaultMix } from './faults.js';
+export { createRateLimiter, goDuration, rfc3339Seconds } from './rate-limit.js';
 
 /** Starts a fake server; resolves once it listens. See server.d.ts for the options. */
 export async function startFakeServer(options = {}) {
   const { host = '127.0.0.1', record = true, apiKey, answer = echoAnswer, dimension = 8 } = options;
   const models = options.models ?? ['test'];
   const plan = options.failures ? planBehavior(options.failures) : undefined;
+  const faults = options.faults ? faultMix(options.faults) : undefined;
+  const now = options.now ?? Date.now;
+  const limiter = options.rateLimit ? createRateLimiter(options.rateLimit, now) : undefined;
+  let stats = emptyStats();
   const requests = [];
   let behavior = options.behavior;
   let count = 0;
@@ -45,6 +54,7 @@ export async function startFakeServer(options = {}) {
       }
     }
     const n = ++count;
+    stats.requests++;
     const entry = {
       method: req.method,
       path: req.url.split('?')[0],
@@ -59,8 +69,24 @@ export async function startFakeServer(options = {}) {
     const vendor = entry.path.endsWith('/messages') ? anthropic : openai;
     const errorBody = vendor === anthropic ? anthropic.anthropicError : openai.openaiError;
     const idHeader = vendor === anthropic ? 'request-id' : 'x-request-id';
-    const act = behavior?.(entry, n) ?? plan?.(entry, n) ?? {};
-    const headers = { [idHeader]: `req_fake${n}`, ...act.headers };
+    const act = behavior?.(entry, n) ?? plan?.(entry, n) ?? faults?.(entry, n) ?? {};
+    const headers = { [idHeader]: `req_fake${n}` };
+    if (limiter) {
+      const name = vendor === anthropic ? 'anthropic' : 'openai';
+      // Only model calls spend the budget; every response still says where the budget stands.
+      if (req.method !== 'POST') Object.assign(headers, limiter.headers(name));
+      else {
+        const verdict = limiter.admit(() => tokenCost(entry, act), name);
+        Object.assign(headers, verdict.headers);
+        if (!verdict.ok) {
+          headers['retry-after'] = String(Math.ceil(verdict.waitMs / 1000));
+          headers['retry-after-ms'] = String(verdict.waitMs);
+          outcome(entry, 'rate_limited');
+          return send(res, 429, errorBody(429), headers);
+        }
+      }
+    }
+    Object.assign(headers, act.headers);
 
     const delay = act.delayMs ?? options.latency?.(entry, n) ?? options.latencyMs ?? 0;
     if (delay > 0) await sleep(delay);
@@ -69,41 +95,71 @@ export async function startFakeServer(options = {}) {
       const sent = vendor === anthropic ? req.headers['x-api-key'] : req.headers.authorization;
       // Harsher than the real servers (they mask it): echo the key back, so tests prove clients never show it.
       const msg = sent ? `Incorrect API key provided: ${sent}.` : "You didn't provide an API key.";
+      outcome(entry, 'client_error');
       return send(res, 401, errorBody(401, msg), headers);
     }
-    if (act.hang) return;
-    if (act.reset) return req.socket.destroy();
-    if (act.malformed) return send(res, 200, '{"id": "broken", "choices": [', headers);
-    if (act.empty) return send(res, 200, '', headers);
+    if (act.hang) return outcome(entry, 'hang');
+    if (act.reset) {
+      outcome(entry, 'reset');
+      return req.socket.destroy();
+    }
+    if (act.malformed) {
+      outcome(entry, 'malformed');
+      return send(res, 200, '{"id": "broken", "choices": [', headers);
+    }
+    if (act.empty) {
+      outcome(entry, 'empty');
+      return send(res, 200, '', headers);
+    }
     const status = act.status ?? 200;
     if (status >= 300 || act.body !== undefined) {
       if (act.retryAfter !== undefined) headers['retry-after'] = String(act.retryAfter);
       if (act.retryAfterMs !== undefined) headers['retry-after-ms'] = String(act.retryAfterMs);
+      outcome(entry, statusOutcome(status));
       return send(res, status, act.body ?? errorBody(status, act.message), headers);
     }
-    route(req, res, entry, act, headers);
+    outcome(entry, route(res, entry, act, headers));
+  }
+
+  function outcome(entry, what) {
+    entry.outcome = what;
+    stats[statsField[what]]++;
+  }
+
+  // What a request spends of a tokens-per-minute budget: its prompt plus the answer it will get.
+  function tokenCost(entry, act) {
+    const { path, body } = entry;
+    if (path.endsWith('/embeddings')) {
+      const inputs = Array.isArray(body?.input) ? body.input : [body?.input ?? ''];
+      return inputs.reduce((n, x) => n + countWords(typeof x === 'string' ? x : JSON.stringify(x)), 0);
+    }
+    if (typeof body !== 'object' || body === null) return 0;
+    return promptWords(body) + countWords(act.answer ?? answer(body));
   }
 
   function authorized(req, isAnthropic) {
     return isAnthropic ? req.headers['x-api-key'] === apiKey : req.headers.authorization === `Bearer ${apiKey}`;
   }
 
-  function route(req, res, entry, act, headers) {
+  /** Answers a request that no fault or hook intercepted; returns the outcome. */
+  function route(res, entry, act, headers) {
     const { method, path, body } = entry;
     const text = () => act.answer ?? answer(body);
     if (method === 'POST' && path.endsWith('/chat/completions')) {
       const finish = act.finishReason ?? 'stop';
-      if (body?.stream === true) return sendSSE(res, openai.chatCompletionStream(body, text(), finish), headers);
-      return send(res, 200, openai.chatCompletion(body, text(), finish), headers);
-    }
-    if (method === 'POST' && path.endsWith('/messages')) {
+      if (body?.stream === true) sendSSE(res, openai.chatCompletionStream(body, text(), finish), headers);
+      else send(res, 200, openai.chatCompletion(body, text(), finish), headers);
+    } else if (method === 'POST' && path.endsWith('/messages')) {
       const stop = act.finishReason ?? 'end_turn';
-      if (body?.stream === true) return sendSSE(res, anthropic.messageStream(body, text(), stop), headers);
-      return send(res, 200, anthropic.message(body, text(), stop), headers);
+      if (body?.stream === true) sendSSE(res, anthropic.messageStream(body, text(), stop), headers);
+      else send(res, 200, anthropic.message(body, text(), stop), headers);
+    } else if (method === 'POST' && path.endsWith('/embeddings')) send(res, 200, openai.embeddings(body, dimension), headers);
+    else if (method === 'GET' && path.endsWith('/models')) send(res, 200, openai.modelList(models), headers);
+    else {
+      send(res, 404, openai.openaiError(404, `Invalid URL (${method} ${path})`), headers);
+      return 'client_error';
     }
-    if (method === 'POST' && path.endsWith('/embeddings')) return send(res, 200, openai.embeddings(body, dimension), headers);
-    if (method === 'GET' && path.endsWith('/models')) return send(res, 200, openai.modelList(models), headers);
-    send(res, 404, openai.openaiError(404, `Invalid URL (${method} ${path})`), headers);
+    return 'ok';
   }
 
   await new Promise((resolve, reject) => {
@@ -123,12 +179,18 @@ export async function startFakeServer(options = {}) {
     get connections() {
       return connections;
     },
+    /** A copy of the counts of requests by how they were answered. */
+    get stats() {
+      return { ...stats };
+    },
     setBehavior(fn) {
       behavior = fn;
     },
     reset() {
       requests.length = 0;
       count = 0;
+      stats = emptyStats();
+      limiter?.restart();
       behavior = options.behavior;
     },
     close() {
@@ -136,6 +198,28 @@ export async function startFakeServer(options = {}) {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+const statsField = {
+  ok: 'ok',
+  rate_limited: 'rateLimited',
+  server_error: 'serverErrors',
+  client_error: 'clientErrors',
+  reset: 'resets',
+  hang: 'hangs',
+  malformed: 'malformed',
+  empty: 'empty',
+};
+
+function emptyStats() {
+  return { requests: 0, ok: 0, rateLimited: 0, serverErrors: 0, clientErrors: 0, resets: 0, hangs: 0, malformed: 0, empty: 0 };
+}
+
+function statusOutcome(status) {
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'server_error';
+  if (status >= 400) return 'client_error';
+  return 'ok';
 }
 
 function send(res, status, payload, headers) {

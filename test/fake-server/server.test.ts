@@ -147,8 +147,10 @@ test('the CLI prints its URL first, logs each request body, and stops on SIGTERM
   const dir = mkdtempSync(join(tmpdir(), 'fake-server-'));
   const log = join(dir, 'requests.jsonl');
   const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
-  const child = spawn(process.execPath, [cli, '--requests-log', log], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const child = spawn(process.execPath, [cli, '--requests-log', log], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => child.on('close', resolve));
   const [first] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value]);
 
   expect(first).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
@@ -159,4 +161,7 @@ test('the CLI prints its URL first, logs each request body, and stops on SIGTERM
 
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
+  expect(stderr).toBe(
+    'fake server stats: {"requests":1,"ok":1,"rateLimited":0,"serverErrors":0,"clientErrors":0,"resets":0,"hangs":0,"malformed":0,"empty":0}\n',
+  );
 });
