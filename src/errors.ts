@@ -2,6 +2,7 @@
  * The user-facing error types. Every error a user may see is one of these; `cli/` maps them to exit
  * codes and prints `message` as one line (the stack only with --verbose / DEBUG).
  */
+import type { RateLimitInfo } from './providers/provider.js';
 
 /** A problem the user must fix before the run can start or go on: bad flag, bad input, missing key. */
 export class UsageError extends Error {
@@ -35,17 +36,20 @@ export class ProviderError extends Error {
   readonly retryAfterMs?: number;
   /** Provider request id, for support tickets. */
   readonly requestId?: string;
+  /** Rate limits stated by the error response's headers (a 429 usually says how long to wait). */
+  readonly rateLimit?: RateLimitInfo;
 
   constructor(
     kind: ProviderErrorKind,
     message: string,
-    opts: { status?: number; retryAfterMs?: number; requestId?: string; cause?: unknown } = {},
+    opts: { status?: number; retryAfterMs?: number; requestId?: string; rateLimit?: RateLimitInfo; cause?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.kind = kind;
     this.status = opts.status;
     this.retryAfterMs = opts.retryAfterMs;
     this.requestId = opts.requestId;
+    if (opts.rateLimit !== undefined) this.rateLimit = opts.rateLimit;
   }
 
   /** Whether another attempt may succeed. */

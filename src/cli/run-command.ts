@@ -9,6 +9,7 @@ import type { ResponseCache } from '../cache/cache.js';
 import { OutputClosedError, UsageError } from '../errors.js';
 import { FatalRunError, mapRows } from '../engine/map-rows.js';
 import { addedCells, addedColumns } from '../engine/output-columns.js';
+import { RateLimiter } from '../engine/rate-limiter.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
 import { take } from '../engine/take.js';
 import type { RunObserver } from '../engine/events.js';
@@ -108,6 +109,9 @@ async function runWithSink(
       render,
       system: config.system,
       concurrency: config.concurrency,
+      // Always present: with no --rpm/--tpm it paces to the limits the server's headers state.
+      rateLimiter: new RateLimiter({ requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute }),
+      maxTokens: config.params.maxTokens,
       window: Math.max(64, config.concurrency * 4),
       retry: defaultRetryPolicy({ maxAttempts: config.maxAttempts, ...retryOverrides(cli.env) }),
       observer,
@@ -184,6 +188,8 @@ function runInfo(config: RunConfig) {
     input: config.input,
     output: config.output,
     concurrency: config.concurrency,
+    rpm: config.requestsPerMinute ?? null,
+    tpm: config.tokensPerMinute ?? null,
     cache: config.cacheDir ?? null,
   };
 }

@@ -26,6 +26,8 @@ export interface RawRunOptions {
   temperature?: string;
   maxTokens?: string;
   concurrency?: string;
+  rpm?: string;
+  tpm?: string;
   outputColumn?: string;
   metadata?: boolean;
   cacheDir?: string;
@@ -59,7 +61,12 @@ export interface RunConfig {
   apiKey?: string;
   apiKeyEnv?: string;
   params: GenerationParams;
+  /** The most calls in flight; the engine adapts below it. */
   concurrency: number;
+  /** --rpm: requests per minute, when given. */
+  requestsPerMinute?: number;
+  /** --tpm: tokens per minute, when given. */
+  tokensPerMinute?: number;
   timeoutMs: number;
   /** Attempts per row, the first included (--retries + 1). */
   maxAttempts: number;
@@ -77,6 +84,7 @@ export interface RunConfig {
 }
 
 const PROVIDERS = ['openai', 'anthropic', 'echo'] as const;
+const DEFAULT_CONCURRENCY = 64;
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_RETRIES = 5;
 const DEFAULT_GRACE_MS = 10_000;
@@ -99,7 +107,10 @@ export function resolveRunConfig(
   }
   if (raw.maxTokens !== undefined) params.maxTokens = parseWholeNumber('--max-tokens', raw.maxTokens, 1);
   else if (provider === 'anthropic') params.maxTokens = 1024; // the Messages API requires it
-  const concurrency = raw.concurrency === undefined ? 8 : parseWholeNumber('--concurrency', raw.concurrency, 1, 10_000);
+  const concurrency =
+    raw.concurrency === undefined ? DEFAULT_CONCURRENCY : parseWholeNumber('--concurrency', raw.concurrency, 1, 10_000);
+  const rpm = raw.rpm === undefined ? undefined : parseWholeNumber('--rpm', raw.rpm, 1);
+  const tpm = raw.tpm === undefined ? undefined : parseWholeNumber('--tpm', raw.tpm, 1);
   const limit = raw.limit === undefined ? undefined : parseWholeNumber('--limit', raw.limit, 0);
   const outputColumn = raw.outputColumn ?? 'response';
   if (outputColumn.trim() === '') throw new UsageError(`--output-column needs a name`);
@@ -121,6 +132,8 @@ export function resolveRunConfig(
     ...key,
     params,
     concurrency,
+    ...(rpm !== undefined && { requestsPerMinute: rpm }),
+    ...(tpm !== undefined && { tokensPerMinute: tpm }),
     timeoutMs: raw.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration('--timeout', raw.timeout),
     maxAttempts: 1 + (raw.retries === undefined ? DEFAULT_RETRIES : parseWholeNumber('--retries', raw.retries, 0, 100)),
     graceMs: raw.grace === undefined ? DEFAULT_GRACE_MS : parseDuration('--grace', raw.grace, 0),

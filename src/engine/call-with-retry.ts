@@ -2,9 +2,12 @@
  * One row's provider call, attempted until it succeeds, fails for good, or the run is stopped.
  */
 import { ProviderError } from '../errors.js';
-import type { ChatRequest, ChatResult, Provider } from '../providers/provider.js';
+import type { ChatRequest, ChatResult, Provider, Usage } from '../providers/provider.js';
+import { isOverload, type CallTicket, type ConcurrencyController } from './concurrency-controller.js';
 import type { RunObserver } from './events.js';
-import { retryDelay, sleep, type RetryPolicy } from './retry.js';
+import type { Lease, RateLimiter } from './rate-limiter.js';
+import { backoffDelay, retryDelay, sleep, type RetryPolicy } from './retry.js';
+import { estimateTokens } from './token-estimate.js';
 
 /** A successful call and what it took. */
 export interface CallSuccess {
@@ -31,6 +34,12 @@ export interface CallContext {
   /** Soft stop (first Ctrl-C): no new attempts start; calls in flight may finish. */
   stop: AbortSignal;
   now: () => number;
+  /** Paces attempts to the rate limits; absent = no pacing. */
+  limiter?: RateLimiter;
+  /** Holds each attempt until a slot is free, and is told how it went; absent = no limit here. */
+  controller?: ConcurrencyController;
+  /** --max-tokens, for the token estimate charged before a call. */
+  maxTokens?: number;
 }
 
 /** Calls the provider with retries. Resolves with a success or a final failure; never rejects on provider errors. */
@@ -39,9 +48,29 @@ export async function callWithRetry(
   index: number,
   request: ChatRequest,
 ): Promise<CallSuccess | CallFailure> {
+  const estimate = ctx.limiter ? estimateTokens(request, ctx.maxTokens) : 0;
+  // A slot kept from the previous attempt (a 429 whose retry-after the limiter now holds everyone to).
+  let ticket: CallTicket | undefined;
   for (let attempt = 1; ; attempt++) {
-    if (ctx.stop.aborted) return { error: stoppedError(), latencyMs: 0, attempts: attempt - 1 };
+    if (ctx.stop.aborted) {
+      if (ticket) ctx.controller?.release(ticket);
+      return { error: stoppedError(), latencyMs: 0, attempts: attempt - 1 };
+    }
+    let lease: Lease | undefined;
+    // Every attempt waits for a slot and its rate-limit turn: a retry is a request like any other,
+    // served first, though (the output waits on it).
+    const waiting = linkedSignal(ctx.signal, ctx.stop);
+    try {
+      ticket ??= await ctx.controller?.acquire(waiting.signal, attempt > 1);
+      lease = await ctx.limiter?.acquire(estimate, waiting.signal, attempt > 1);
+    } catch {
+      if (ticket) ctx.controller?.release(ticket);
+      return { error: stoppedError(), latencyMs: 0, attempts: attempt - 1 };
+    } finally {
+      waiting.dispose();
+    }
     ctx.observer.onRequest?.(index);
+    if (ticket) ctx.controller?.sent(ticket);
     const started = ctx.now();
     // A signal of its own per attempt: SDKs add an abort listener to the signal they are given and
     // do not always remove it, which on the run-wide signal grows without bound (and makes each
@@ -49,17 +78,34 @@ export async function callWithRetry(
     const attemptSignal = linkedSignal(ctx.signal);
     try {
       const result = await ctx.provider.complete(request, attemptSignal.signal);
-      return { result, latencyMs: ctx.now() - started, attempts: attempt };
+      const latencyMs = ctx.now() - started;
+      lease?.release({ tokens: usedTokens(result.usage), rateLimit: result.rateLimit });
+      if (ticket) ctx.controller?.succeeded(ticket, latencyMs);
+      return { result, latencyMs, attempts: attempt };
     } catch (thrown) {
       const latencyMs = ctx.now() - started;
       const error = asProviderError(thrown, ctx.signal);
-      if (error.kind === 'aborted' || error.fatal) return { error, latencyMs, attempts: attempt };
-      const delayMs = retryDelay(ctx.retry, attempt, error);
+      lease?.release({ refused: error.status === 429, rateLimit: error.rateLimit });
+      if (error.kind === 'rate_limit') ctx.observer.onRateLimited?.(index);
+      const final = error.kind === 'aborted' || error.fatal || !error.retryable || attempt >= ctx.retry.maxAttempts;
+      // The limiter holds every row for the server's retry-after, this one included: it keeps its
+      // slot and goes first when the wait is over, instead of sleeping on its own.
+      const held = holdAll(ctx, error) && !final;
+      if (ticket) ctx.controller?.failed(ticket, overloaded(ctx, error), held);
+      if (!held) ticket = undefined;
+      if (final) return { error, latencyMs, attempts: attempt };
+      // A row refused again backs off exponentially on top (keeping its slot), or a pace still
+      // settling could use up its attempts within a second.
+      const delayMs = held
+        ? Math.max(error.retryAfterMs!, attempt > 1 ? backoffDelay(ctx.retry, attempt - 1) : 0)
+        : retryDelay(ctx.retry, attempt, error);
       if (delayMs === undefined) return { error, latencyMs, attempts: attempt };
       ctx.observer.onRetry?.({ index, attempt, delayMs, error });
+      if (held && delayMs <= error.retryAfterMs!) continue;
       try {
         await sleep(delayMs, AbortSignal.any([ctx.signal, ctx.stop]));
       } catch {
+        if (ticket) ctx.controller?.release(ticket);
         return { error: stoppedError(), latencyMs, attempts: attempt };
       }
     } finally {
@@ -68,16 +114,48 @@ export async function callWithRetry(
   }
 }
 
-/** A signal that aborts when `parent` does, detached from it by `dispose()`. */
-function linkedSignal(parent: AbortSignal): { signal: AbortSignal; dispose(): void } {
+/**
+ * Whether the failure should cut concurrency. A 429 while pacing to a known rate means the pacing
+ * was a little off (the pause and the server's `remaining` correct it); halving concurrency then
+ * only costs throughput. Without a known rate, concurrency is the only brake, so a 429 cuts it.
+ */
+function overloaded(ctx: CallContext, error: ProviderError): boolean {
+  if (error.status === 429 && ctx.limiter?.pacing) return false;
+  return isOverload(error.status);
+}
+
+/**
+ * A server that said "retry after" is left alone by every row for that long, not just this one.
+ * Returns whether the limiter now holds the rows (false: no limiter, no sane retry-after).
+ */
+function holdAll(ctx: CallContext, error: ProviderError): boolean {
+  const asked = error.retryAfterMs;
+  if (!ctx.limiter || error.kind !== 'rate_limit' || asked === undefined || asked < 0 || asked > ctx.retry.maxRetryAfterMs) {
+    return false;
+  }
+  ctx.limiter.pause(asked);
+  return true;
+}
+
+function usedTokens(usage: Usage): number | undefined {
+  if (usage.inputTokens === undefined && usage.outputTokens === undefined) return undefined;
+  return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+}
+
+/** A signal that aborts when any of `parents` does, detached from them by `dispose()`. */
+function linkedSignal(...parents: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  if (parent.aborted) {
-    controller.abort(parent.reason);
+  const fired = parents.find((p) => p.aborted);
+  if (fired) {
+    controller.abort(fired.reason);
     return { signal: controller.signal, dispose() {} };
   }
-  const onAbort = () => controller.abort(parent.reason);
-  parent.addEventListener('abort', onAbort, { once: true });
-  return { signal: controller.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
+  const listeners = parents.map((parent) => {
+    const onAbort = () => controller.abort(parent.reason);
+    parent.addEventListener('abort', onAbort, { once: true });
+    return () => parent.removeEventListener('abort', onAbort);
+  });
+  return { signal: controller.signal, dispose: () => listeners.forEach((remove) => remove()) };
 }
 
 function asProviderError(thrown: unknown, signal: AbortSignal): ProviderError {

@@ -48,6 +48,10 @@ export interface RunObserver {
   /** A request is sent to the provider (every attempt). */
   onRequest?(index: number): void;
   onRetry?(event: RetryEvent): void;
+  /** The server refused a request with 429 (rate limited), whether or not it is retried. */
+  onRateLimited?(index: number): void;
+  /** The adaptive concurrency limit, at the start and whenever it changes. */
+  onConcurrency?(current: number): void;
   /** A row is done and committed (its response is in the cache). Called in completion order. */
   onRowDone?(outcome: RowOutcome): void;
   /** The run ended (all rows written, or stopped). */

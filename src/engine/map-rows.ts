@@ -3,14 +3,15 @@
  * row, yielded in input order with a bounded number of rows in flight.
  */
 import { pMapIterable } from 'p-map';
-import pLimit from 'p-limit';
 import type { CachedResponse, ResponseCache } from '../cache/cache.js';
 import { ProviderError } from '../errors.js';
 import type { Row } from '../io/table.js';
 import type { ChatRequest, Provider } from '../providers/provider.js';
 import type { RenderRow } from '../prompt/template.js';
 import { callWithRetry, type CallFailure, type CallSuccess } from './call-with-retry.js';
+import { ConcurrencyController } from './concurrency-controller.js';
 import type { RowOutcome, RunObserver } from './events.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { RetryPolicy } from './retry.js';
 
 /** A row with how it ended. */
@@ -27,8 +28,14 @@ export interface EngineOptions {
   cacheKey: (request: ChatRequest) => string;
   render: RenderRow;
   system?: string;
-  /** Provider calls in flight at once. */
+  /** The most provider calls in flight at once; the engine adapts between 1 and this. */
   concurrency: number;
+  /** Keep exactly `concurrency` calls in flight instead of adapting (default false). */
+  fixedConcurrency?: boolean;
+  /** Paces calls to --rpm/--tpm and the server's rate-limit headers; absent = no pacing. */
+  rateLimiter?: RateLimiter;
+  /** --max-tokens, for the token estimate charged to the rate limiter before a call. */
+  maxTokens?: number;
   /** Rows started but not yet yielded (caps memory and the reorder buffer). */
   window: number;
   retry: RetryPolicy;
@@ -57,15 +64,30 @@ type Resolution =
 /** Maps rows to outcomes in input order. Throws FatalRunError on auth failures. */
 export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIterable<MappedRow> {
   const now = opts.now ?? (() => performance.now());
-  const limit = pLimit(opts.concurrency);
   const stop = opts.stop ?? new AbortController().signal;
-  const ctx = { provider: opts.provider, retry: opts.retry, observer: opts.observer, signal: opts.signal, stop, now };
+  const controller = new ConcurrencyController({
+    max: opts.concurrency,
+    adaptive: !opts.fixedConcurrency,
+    onChange: (n) => opts.observer.onConcurrency?.(n),
+  });
+  opts.observer.onConcurrency?.(controller.current);
+  const ctx = {
+    provider: opts.provider,
+    retry: opts.retry,
+    observer: opts.observer,
+    signal: opts.signal,
+    stop,
+    now,
+    limiter: opts.rateLimiter,
+    controller,
+    maxTokens: opts.maxTokens,
+  };
   // Identical prompts in flight share one call; once it settles, the cache answers later duplicates.
   const inflight = new Map<string, Promise<Resolution>>();
   const resolve = async (key: string, i: number, request: ChatRequest): Promise<Resolution> => {
     const hit = await opts.cache.get(key);
     if (hit) return { kind: 'cached', value: hit };
-    const call = await limit(() => callWithRetry(ctx, i, request));
+    const call = await callWithRetry(ctx, i, request);
     if ('error' in call) return { kind: 'failed', call };
     const { text, finishReason, usage } = call.result;
     // Committed before the row counts as done: a crash after this point never loses the answer.

@@ -41,6 +41,11 @@ export function retryDelay(policy: RetryPolicy, attempt: number, error: Provider
     // A little jitter on top so rows told "retry in 1 s" together do not return as one burst.
     return Math.round(asked + asked * 0.1 * policy.random());
   }
+  return backoffDelay(policy, attempt);
+}
+
+/** The exponential delay (with jitter) after `attempt` (1-based) failed, whatever the server asked. */
+export function backoffDelay(policy: RetryPolicy, attempt: number): number {
   const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   // "Equal jitter": at least half the exponential delay, so backoff still grows.
   return Math.round(exp / 2 + (exp / 2) * policy.random());

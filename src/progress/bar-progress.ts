@@ -23,12 +23,15 @@ const RATE_WINDOW_MS = 10_000;
  */
 export function createBarProgress(s: BarProgressSettings): Progress {
   let total = s.total;
-  const meter = new RateMeter(RATE_WINDOW_MS, s.now(), s.stats.snapshot().done);
+  const start = s.stats.snapshot();
+  const meter = new RateMeter(RATE_WINDOW_MS, s.now(), start.done);
+  const requestMeter = new RateMeter(RATE_WINDOW_MS, s.now(), start.requests);
 
   const format: cliProgress.GenericFormatter = (options, params) => {
     const snap = s.stats.snapshot();
     const known = total ?? snap.total;
-    const rate = meter.sample(s.now(), snap.done);
+    const at = s.now();
+    const rate = { rowsPerSecond: meter.sample(at, snap.done), requestsPerMinute: requestMeter.sample(at, snap.requests) * 60 };
     const body = formatProgressText(snap, known, rate);
     // cli-progress cuts lines at the terminal width: drop the bar, then the tokens, before the counts get cut.
     if (known !== undefined) {

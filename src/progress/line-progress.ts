@@ -17,10 +17,13 @@ export interface LineProgressSettings {
 export function createLineProgress(s: LineProgressSettings): Progress {
   let total = s.total;
   // A window of a few intervals smooths the rate without hiding a slowdown for long.
-  const meter = new RateMeter(s.intervalMs * 3, s.now(), s.stats.snapshot().done);
+  const start = s.stats.snapshot();
+  const meter = new RateMeter(s.intervalMs * 3, s.now(), start.done);
+  const requestMeter = new RateMeter(s.intervalMs * 3, s.now(), start.requests);
   const timer = setInterval(() => {
     const snap = s.stats.snapshot();
-    const rate = meter.sample(s.now(), snap.done);
+    const at = s.now();
+    const rate = { rowsPerSecond: meter.sample(at, snap.done), requestsPerMinute: requestMeter.sample(at, snap.requests) * 60 };
     s.stream.write(`${s.label}: ${formatProgressText(snap, total ?? snap.total, rate)}\n`);
   }, s.intervalMs);
   // The display must never keep a finished process alive.

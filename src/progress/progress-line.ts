@@ -1,17 +1,25 @@
 import type { RunSnapshot } from '../report/run-stats.js';
 import { formatCount, formatEta } from '../report/format-units.js';
 
+/** Recent speeds, measured over a sliding window by the display. */
+export interface ProgressRates {
+  rowsPerSecond: number;
+  requestsPerMinute: number;
+}
+
 /**
  * The status text shared by the bar and the plain lines, e.g.
- * `1,200/5,000 rows (24%) 81 rows/s, ETA 47s · 300 cached · 2 failed · tokens 12,345/3,456`.
+ * `1,200/5,000 rows (24%) 81 rows/s, ETA 47s · 300 cached · 2 failed · tokens 12,345/3,456 · 4,860 req/min · concurrency 12`.
+ * The pace part shows once the engine has started.
  */
 export function formatProgressText(
   snap: RunSnapshot,
   total: number | undefined,
-  rowsPerSecond: number,
-  /** Leave out the token counts (for narrow terminals). */
+  rates: ProgressRates,
+  /** Leave out the token counts and the pace (for narrow terminals). */
   compact = false,
 ): string {
+  const { rowsPerSecond } = rates;
   const rate = `${rowsPerSecond >= 10 ? formatCount(Math.round(rowsPerSecond)) : rowsPerSecond.toFixed(1)} rows/s`;
   let head: string;
   if (total === undefined) {
@@ -23,5 +31,8 @@ export function formatProgressText(
     head = `${formatCount(snap.done)}/${formatCount(total)} rows (${percent}%) ${rate}${eta}`;
   }
   const counts = `${head} · ${formatCount(snap.cached)} cached · ${formatCount(snap.failed)} failed`;
-  return compact ? counts : `${counts} · tokens ${formatCount(snap.tokens.input)}/${formatCount(snap.tokens.output)}`;
+  if (compact) return counts;
+  const full = `${counts} · tokens ${formatCount(snap.tokens.input)}/${formatCount(snap.tokens.output)}`;
+  if (snap.concurrency === undefined) return full;
+  return `${full} · ${formatCount(Math.round(rates.requestsPerMinute))} req/min · concurrency ${snap.concurrency}`;
 }

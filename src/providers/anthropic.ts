@@ -4,6 +4,7 @@ import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk
 import { ProviderError } from '../errors.js';
 import { createHttpPool } from './http-pool.js';
 import { toProviderError, type CallContext } from './errors.js';
+import { parseAnthropicRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
 /** Anthropic requires max_tokens; this is sent when the user sets none. */
@@ -31,6 +32,7 @@ export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: stri
     keySent: !keyless,
     timeoutMs: config.timeoutMs,
     secret: config.apiKey,
+    rateLimit: (headers) => parseAnthropicRateLimit(headers),
   };
 
   return {
@@ -38,12 +40,18 @@ export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: stri
     model: config.model,
     async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
       let response: Message;
+      let headers: Headers;
       try {
-        response = await client.messages.create(requestBody(config, request), { signal });
+        // withResponse: the rate-limit headers of successful responses are what pacing runs on.
+        ({ data: response, response: { headers } } = await client.messages
+          .create(requestBody(config, request), { signal })
+          .withResponse());
       } catch (err) {
         throw toProviderError(err, ctx, signal);
       }
-      return toResult(response, ctx.endpoint);
+      const result = toResult(response, ctx.endpoint);
+      const rateLimit = parseAnthropicRateLimit(headers);
+      return rateLimit ? { ...result, rateLimit } : result;
     },
     close: () => pool.close(),
   };

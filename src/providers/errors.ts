@@ -3,6 +3,8 @@
  * the SDKs' error shapes, so this module never loads an SDK (`llmap --help` stays fast).
  */
 import { ProviderError } from '../errors.js';
+import type { RateLimitInfo } from './provider.js';
+import type { HeaderSource } from './rate-limit-headers.js';
 
 /** Where a call went and how, for messages that tell the user what to fix. */
 export interface CallContext {
@@ -16,6 +18,8 @@ export interface CallContext {
   timeoutMs: number;
   /** The key itself, used only to scrub it from server messages. */
   secret?: string;
+  /** The vendor's rate-limit header parser, applied to error responses too. */
+  rateLimit?: (headers: HeaderSource | undefined) => RateLimitInfo | undefined;
 }
 
 /** Maps a thrown value to a ProviderError whose kind decides retry; messages are one line, keyless. */
@@ -67,6 +71,7 @@ function fromStatus(e: SdkError, status: number, ctx: CallContext): ProviderErro
     status,
     retryAfterMs: parseRetryAfter(header('retry-after-ms'), header('retry-after')),
     requestId: e.requestID ?? header('x-request-id') ?? header('request-id'),
+    rateLimit: typeof e.headers?.get === 'function' ? ctx.rateLimit?.(e.headers) : undefined,
     cause: e,
   };
   if (status === 401 || status === 403) {

@@ -4,6 +4,7 @@ import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'ope
 import { ProviderError } from '../errors.js';
 import { createHttpPool } from './http-pool.js';
 import { toProviderError, type CallContext } from './errors.js';
+import { parseOpenAIRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
 /** Builds the provider: one SDK client and one connection pool for the whole run. */
@@ -31,6 +32,7 @@ export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string)
     keySent: !keyless,
     timeoutMs: config.timeoutMs,
     secret: config.apiKey,
+    rateLimit: parseOpenAIRateLimit,
   };
 
   return {
@@ -38,12 +40,18 @@ export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string)
     model: config.model,
     async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
       let response: ChatCompletion;
+      let headers: Headers;
       try {
-        response = await client.chat.completions.create(requestBody(config, request), { signal });
+        // withResponse: the rate-limit headers of successful responses are what pacing runs on.
+        ({ data: response, response: { headers } } = await client.chat.completions
+          .create(requestBody(config, request), { signal })
+          .withResponse());
       } catch (err) {
         throw toProviderError(err, ctx, signal);
       }
-      return toResult(response, ctx.endpoint);
+      const result = toResult(response, ctx.endpoint);
+      const rateLimit = parseOpenAIRateLimit(headers);
+      return rateLimit ? { ...result, rateLimit } : result;
     },
     close: () => pool.close(),
   };

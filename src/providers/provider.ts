@@ -23,12 +23,31 @@ export interface Usage {
   outputTokens?: number;
 }
 
+/** One limit as a provider's response headers state it. */
+export interface RateLimitWindow {
+  /** Allowed per period (providers state requests and tokens per minute). */
+  limit?: number;
+  /** Left in the current period, as the server counted when it admitted the request. */
+  remaining?: number;
+  /** Time until the limit is fully replenished, in ms from when the response arrived. */
+  resetMs?: number;
+}
+
+/** The rate limits a response's headers stated; absent parts were not sent. */
+export interface RateLimitInfo {
+  requests?: RateLimitWindow;
+  /** Tokens (input and output together; Anthropic: its combined limit, else its input-token limit). */
+  tokens?: RateLimitWindow;
+}
+
 /** What a successful call returns. */
 export interface ChatResult {
   text: string;
   /** The provider's finish/stop reason as it names it ('stop', 'length', 'end_turn', ...). */
   finishReason: string | null;
   usage: Usage;
+  /** Rate limits stated by the response headers, when the provider sent any. */
+  rateLimit?: RateLimitInfo;
 }
 
 /** Provider kinds llmap has adapters for. */

@@ -6,6 +6,8 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
   const onTotal = handlers(observers, 'onTotal');
   const onRequest = handlers(observers, 'onRequest');
   const onRetry = handlers(observers, 'onRetry');
+  const onRateLimited = handlers(observers, 'onRateLimited');
+  const onConcurrency = handlers(observers, 'onConcurrency');
   const onRowDone = handlers(observers, 'onRowDone');
   const onEnd = handlers(observers, 'onEnd');
   return {
@@ -17,6 +19,12 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
     },
     onRetry: (event) => {
       for (const fn of onRetry) fn(event);
+    },
+    onRateLimited: (index) => {
+      for (const fn of onRateLimited) fn(index);
+    },
+    onConcurrency: (current) => {
+      for (const fn of onConcurrency) fn(current);
     },
     onRowDone: (outcome) => {
       for (const fn of onRowDone) fn(outcome);

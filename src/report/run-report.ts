@@ -17,6 +17,16 @@ export interface TokenCounts {
   cachedOutput: number;
 }
 
+/** The adaptive concurrency limit over a run. */
+export interface ConcurrencyRange {
+  /** Highest limit reached. */
+  max: number;
+  /** Limit at the end. */
+  final: number;
+  /** Lowest limit reached. */
+  min: number;
+}
+
 /** What the caller says about the run (provider, model, input, output paths...). Never secrets. */
 export type RunInfo = Record<string, string | number | boolean | null>;
 
@@ -38,6 +48,12 @@ export interface RunReport {
   requests: number;
   /** Attempts that were retries. */
   retries: number;
+  /** Requests the server refused with 429 (rate limited). */
+  rateLimited: number;
+  /** Requests per minute of wall time. */
+  requestsPerMinute: number;
+  /** The adaptive concurrency limit; null when no row reached the engine. */
+  concurrency: ConcurrencyRange | null;
   tokens: TokenCounts;
   /** Latency of sent rows in ms; null when no row was sent. */
   latencyMs: LatencySummary | null;
@@ -86,6 +102,13 @@ export function formatSummary(report: RunReport): string {
     details.push(`latency p50 ${formatLatency(report.latencyMs.p50)} p95 ${formatLatency(report.latencyMs.p95)}`);
   }
   lines.push(`  ${details.join(' · ')}`);
+  if (report.concurrency && report.requests > 0) {
+    const c = report.concurrency;
+    lines.push(
+      `  pace ${formatCount(Math.round(report.requestsPerMinute))} requests/min · concurrency ${c.final} (min ${c.min}, max ${c.max})` +
+        ` · ${formatCount(report.rateLimited)} rate-limited (429)`,
+    );
+  }
 
   const counts = report.errors.map((e) => formatCount(e.count));
   const width = Math.max(0, ...counts.map((c) => c.length));

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { RetryEvent, RowOutcome, RunObserver } from '../engine/events.js';
 import { ErrorTally } from './error-tally.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { safeRunInfo, type RunInfo, type RunReport, type TokenCounts } from './run-report.js';
+import { safeRunInfo, type ConcurrencyRange, type RunInfo, type RunReport, type TokenCounts } from './run-report.js';
 
 /** Counters so far; cheap to take, taken by the progress display a few times a second. */
 export interface RunSnapshot {
@@ -17,6 +17,10 @@ export interface RunSnapshot {
   failed: number;
   requests: number;
   retries: number;
+  /** Requests refused with 429. */
+  rateLimited: number;
+  /** The engine's current concurrency limit (undefined until the engine starts). */
+  concurrency: number | undefined;
   tokens: TokenCounts;
   /** Wall time since start (until the end, once ended) in ms. */
   elapsedMs: number;
@@ -58,6 +62,8 @@ export class RunStats implements RunObserver {
   private failed = 0;
   private requests = 0;
   private retries = 0;
+  private rateLimited = 0;
+  private concurrency: ConcurrencyRange | null = null;
   private readonly tokens: TokenCounts = { input: 0, output: 0, cachedInput: 0, cachedOutput: 0 };
   private readonly latency = new LatencyHistogram();
   private readonly errors = new ErrorTally();
@@ -90,6 +96,19 @@ export class RunStats implements RunObserver {
   /** Counts one retry. */
   onRetry = (_event: RetryEvent): void => {
     this.retries++;
+  };
+
+  /** Counts one 429. */
+  onRateLimited = (_index: number): void => {
+    this.rateLimited++;
+  };
+
+  /** Follows the concurrency limit and its range. */
+  onConcurrency = (current: number): void => {
+    const c = this.concurrency;
+    this.concurrency = c
+      ? { final: current, min: Math.min(c.min, current), max: Math.max(c.max, current) }
+      : { final: current, min: current, max: current };
   };
 
   /** Tallies a finished row. */
@@ -139,6 +158,8 @@ export class RunStats implements RunObserver {
       failed: this.failed,
       requests: this.requests,
       retries: this.retries,
+      rateLimited: this.rateLimited,
+      concurrency: this.concurrency?.final,
       tokens: { ...this.tokens },
       elapsedMs,
       rowsPerSecond: perSecond(done, elapsedMs),
@@ -158,6 +179,9 @@ export class RunStats implements RunObserver {
       rows: { total: done, sent: this.sent, cached: this.cached, skipped: this.skipped, failed: this.failed },
       requests: this.requests,
       retries: this.retries,
+      rateLimited: this.rateLimited,
+      requestsPerMinute: Math.round(perSecond(this.requests, durationMs) * 60 * 10) / 10,
+      concurrency: this.concurrency && { ...this.concurrency },
       tokens: { ...this.tokens },
       latencyMs: this.latency.summary(),
       rowsPerSecond: Math.round(perSecond(done, durationMs) * 10) / 10,

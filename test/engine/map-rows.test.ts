@@ -1,9 +1,10 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CachedResponse, ResponseCache } from '../../src/cache/cache.js';
 import { ProviderError } from '../../src/errors.js';
 import type { RowOutcome } from '../../src/engine/events.js';
 import { FatalRunError, mapRows, type EngineOptions } from '../../src/engine/map-rows.js';
+import { RateLimiter } from '../../src/engine/rate-limiter.js';
 import { defaultRetryPolicy } from '../../src/engine/retry.js';
 import type { ChatRequest, Provider } from '../../src/providers/provider.js';
 
@@ -114,8 +115,9 @@ describe('mapRows', () => {
 
   it('retries retryable failures, fails bad requests without retry, and never caches failures', async () => {
     const cache = new MapCache();
-    const provider = new ScriptedProvider(async (req, n) => {
-      if (req.prompt === 'flaky' && n < 3) throw new ProviderError('server', 'upstream 500', { status: 500 });
+    let flakyCalls = 0;
+    const provider = new ScriptedProvider(async (req) => {
+      if (req.prompt === 'flaky' && ++flakyCalls < 3) throw new ProviderError('server', 'upstream 500', { status: 500 });
       if (req.prompt === 'bad') throw new ProviderError('bad_request', 'context too long', { status: 400 });
       return `A:${req.prompt}`;
     });
@@ -164,5 +166,56 @@ describe('mapRows', () => {
     await collect(mapRows(rowsOf(cells), options(leaky, new MapCache(), { signal: run.signal })));
     expect(leaky.calls).toHaveLength(100);
     expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('a 429 with retry-after holds every row, not just its own, and halves the concurrency', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const sentAt: Array<[string, number]> = [];
+      const provider = new ScriptedProvider(async (req, n) => {
+        sentAt.push([req.prompt, Date.now()]);
+        await delay(10);
+        if (n === 1) throw new ProviderError('rate_limit', 'rate limited (429)', { status: 429, retryAfterMs: 1_000 });
+        return `A:${req.prompt}`;
+      });
+      const limits: number[] = [];
+      const rateLimited: number[] = [];
+      const cells = Array.from({ length: 8 }, (_, i) => `p${i}`);
+      const run = collect(
+        mapRows(
+          rowsOf(cells),
+          options(provider, new MapCache(), {
+            rateLimiter: new RateLimiter({ now: Date.now }),
+            retry: defaultRetryPolicy({ random: () => 0 }),
+            observer: { onConcurrency: (n) => limits.push(n), onRateLimited: (i) => rateLimited.push(i) },
+          }),
+        ),
+      );
+      await vi.advanceTimersByTimeAsync(5_000);
+      const out = await run;
+      expect(out.map((o) => o.outcome.text)).toEqual(cells.map((c) => `A:${c}`));
+      expect(sentAt.slice(0, 4)).toEqual([['p0', 0], ['p1', 0], ['p2', 0], ['p3', 0]]);
+      // Nothing is sent while the server asked to wait (10 ms .. 1010 ms).
+      expect(sentAt.slice(4).every(([, t]) => t >= 1_010)).toBe(true);
+      expect(sentAt.map(([p]) => p).filter((p) => p === 'p0')).toHaveLength(2);
+      expect(limits.slice(0, 2)).toEqual([4, 2]);
+      expect(rateLimited).toEqual([0]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps exactly `concurrency` calls in flight when told not to adapt', async () => {
+    const provider = new ScriptedProvider(async (req) => {
+      await delay(2);
+      return req.prompt;
+    });
+    const limits: number[] = [];
+    const cells = Array.from({ length: 40 }, (_, i) => `p${i}`);
+    await collect(
+      mapRows(rowsOf(cells), options(provider, new MapCache(), { concurrency: 12, fixedConcurrency: true, observer: { onConcurrency: (n) => limits.push(n) } })),
+    );
+    expect(limits).toEqual([12]);
+    expect(provider.maxInFlight).toBe(12);
   });
 });

@@ -27,18 +27,21 @@ describe('progress when stderr is not a terminal', () => {
     const stream = new PassThrough();
     const stats = new RunStats({ now: Date.now });
     const progress = createProgress({ stream, stats, total: 5000, now: Date.now });
+    stats.onConcurrency(12);
+    for (let i = 0; i < 900; i++) stats.onRequest(i);
     feed(stats, 898, 300, 2);
 
     vi.advanceTimersByTime(4999);
     expect(read(stream)).toBe('');
     vi.advanceTimersByTime(1);
     expect(read(stream)).toBe(
-      'llmap: 1,200/5,000 rows (24%) 240 rows/s, ETA 16s · 300 cached · 2 failed · tokens 12,345/3,456\n',
+      'llmap: 1,200/5,000 rows (24%) 240 rows/s, ETA 16s · 300 cached · 2 failed · tokens 12,345/3,456 · 10,800 req/min · concurrency 12\n',
     );
 
-    vi.advanceTimersByTime(5000); // a stalled run still prints; its rate falls as the window moves on
+    stats.onConcurrency(6);
+    vi.advanceTimersByTime(5000); // a stalled run still prints; its rates fall as the window moves on
     expect(read(stream)).toBe(
-      'llmap: 1,200/5,000 rows (24%) 120 rows/s, ETA 32s · 300 cached · 2 failed · tokens 12,345/3,456\n',
+      'llmap: 1,200/5,000 rows (24%) 120 rows/s, ETA 32s · 300 cached · 2 failed · tokens 12,345/3,456 · 5,400 req/min · concurrency 6\n',
     );
 
     progress.stop();

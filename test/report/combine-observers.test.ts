@@ -18,6 +18,12 @@ describe('combineObservers', () => {
       onRetry(event: { attempt: number }) {
         seen.push(`${this.name} retry ${event.attempt}`);
       }
+      onRateLimited(index: number) {
+        seen.push(`${this.name} 429 ${index}`);
+      }
+      onConcurrency(current: number) {
+        seen.push(`${this.name} concurrency ${current}`);
+      }
       onRowDone(o: { index: number; status: string }) {
         seen.push(`${this.name} row ${o.index} ${o.status}`);
       }
@@ -30,6 +36,8 @@ describe('combineObservers', () => {
     all.onTotal!(3);
     all.onRequest!(1);
     all.onRetry!({ index: 1, attempt: 2, delayMs: 10, error: new ProviderError('server', 'server error (500)') });
+    all.onRateLimited!(1);
+    all.onConcurrency!(4);
     all.onRowDone!(outcome({ index: 1, status: 'sent' }));
     all.onEnd!();
     expect(seen).toEqual([
@@ -39,6 +47,10 @@ describe('combineObservers', () => {
       'b request 1',
       'a retry 2',
       'b retry 2',
+      'a 429 1',
+      'b 429 1',
+      'a concurrency 4',
+      'b concurrency 4',
       'a row 1 sent',
       'b row 1 sent',
       'a end',

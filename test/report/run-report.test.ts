@@ -15,6 +15,9 @@ function fixedReport(over: Partial<RunReport> = {}): RunReport {
     rows: { total: 1000, sent: 700, cached: 290, skipped: 5, failed: 5 },
     requests: 712,
     retries: 12,
+    rateLimited: 7,
+    requestsPerMinute: 3473.2,
+    concurrency: { max: 16, final: 12, min: 4 },
     tokens: { input: 35_201, output: 9_876, cachedInput: 0, cachedOutput: 0 },
     latencyMs: { p50: 410.2, p95: 1234.5, p99: 2000, max: 3000, mean: 500 },
     rowsPerSecond: 81.3,
@@ -33,13 +36,14 @@ describe('formatSummary', () => {
       [
         'llmap: 1,000 rows in 12.3s (81.3 rows/s): 700 sent, 290 cached, 5 skipped, 5 failed',
         '  requests 712 (12 retries) · tokens in 35,201 / out 9,876 · latency p50 410ms p95 1.2s',
+        '  pace 3,473 requests/min · concurrency 12 (min 4, max 16) · 7 rate-limited (429)',
         '  errors: 12 × bad request (400): context too long',
         '           3 × timeout after 60s',
       ].join('\n'),
     );
   });
 
-  it('shows saved tokens, the stop reason, and leaves out latency and errors when there are none', () => {
+  it('shows saved tokens, the stop reason, and leaves out latency, pace and errors when there are none', () => {
     const report = fixedReport({
       durationMs: 754_000,
       rows: { total: 1, sent: 0, cached: 1, skipped: 0, failed: 0 },

@@ -14,6 +14,8 @@ describe('RunStats', () => {
     const stats = new RunStats({ now: c.now, wallClock: () => Date.UTC(2025, 0, 2, 3, 4, 5) });
     stats.onTotal(6);
     for (let i = 0; i < 5; i++) stats.onRequest(i);
+    for (const limit of [8, 9, 4, 2, 3]) stats.onConcurrency(limit);
+    stats.onRateLimited(1);
     stats.onRetry({ index: 1, attempt: 1, delayMs: 100, error: new ProviderError('rate_limit', 'rate limited (429)') });
     stats.onRowDone(outcome({ index: 0, status: 'sent', latencyMs: 100, usage: { inputTokens: 10, outputTokens: 3 } }));
     stats.onRowDone(outcome({ index: 1, status: 'sent', latencyMs: 300, usage: { inputTokens: 20, outputTokens: 4 } }));
@@ -34,6 +36,8 @@ describe('RunStats', () => {
       failed: 2,
       requests: 5,
       retries: 1,
+      rateLimited: 1,
+      concurrency: 3,
       tokens: { input: 30, output: 7, cachedInput: 7, cachedOutput: 2 },
       elapsedMs: 2000,
       rowsPerSecond: 3,
@@ -53,6 +57,9 @@ describe('RunStats', () => {
       rows: { total: 6, sent: 2, cached: 1, skipped: 1, failed: 2 },
       requests: 5,
       retries: 1,
+      rateLimited: 1,
+      requestsPerMinute: 150,
+      concurrency: { max: 9, final: 3, min: 2 },
       tokens: { input: 30, output: 7, cachedInput: 7, cachedOutput: 2 },
       latencyMs: { p50: 100, p95: 300, p99: 300, max: 300, mean: 200 },
       rowsPerSecond: 3,
@@ -70,6 +77,8 @@ describe('RunStats', () => {
     const report = stats.report();
     expect(report.latencyMs).toBeNull();
     expect(report.rowsPerSecond).toBe(0);
+    expect(report.concurrency).toBeNull();
+    expect(report.requestsPerMinute).toBe(0);
     expect(report.exitCode).toBe(0);
     expect('stopped' in report).toBe(false);
   });

@@ -1,0 +1,196 @@
+/**
+ * Adaptive concurrency (AIMD, as TCP does it): how many calls may be in flight, between 1 and the
+ * --concurrency cap, and the slots that enforce it. Every attempt, retries included, takes a slot,
+ * so a decrease bites at once; retries are served before new rows (the output waits on them).
+ *
+ * - Start at min(8, cap). Until the first decrease, +1 per success ("slow start": doubles every
+ *   round trip); after it, +1 per `current` successes (one step per round trip). Only successes of
+ *   calls sent while every slot was sending count: an idle limit proves nothing.
+ * - Halve (at least 1) on an overload answer (429, 503, 529), or when the median latency of the
+ *   last 16 calls is over twice the lowest median seen and at least 250 ms above it (a server
+ *   queueing our calls). Answers to calls sent before the last decrease are ignored: they show the
+ *   old load, so the limit drops at most once per round trip.
+ */
+
+/** Settings of the controller. */
+export interface ConcurrencyControllerOptions {
+  /** The cap (--concurrency). */
+  max: number;
+  /** Starting limit (default min(8, max)). */
+  start?: number;
+  /** false = hold the limit at `max` (default true). */
+  adaptive?: boolean;
+  /** Told every new limit. */
+  onChange?: (current: number) => void;
+}
+
+/** A slot, from acquire() until the call's outcome is reported (or it is released unsent). */
+export interface CallTicket {
+  /** Decreases so far when the call was sent. */
+  epoch: number;
+  /** Every slot was sending when the call was sent. */
+  saturated: boolean;
+  /** The call was sent (not just waiting for its rate-limit turn). */
+  sending: boolean;
+  /** Settled: the slot is free again. */
+  done: boolean;
+}
+
+interface Waiter {
+  grant(ticket: CallTicket): void;
+}
+
+const LATENCY_BATCH = 16;
+const LATENCY_FACTOR = 2;
+// So a fast local server's jitter (1 ms → 3 ms) is not read as overload.
+const LATENCY_FLOOR_MS = 250;
+
+/** Decides how many calls may be in flight and holds the rest. */
+export class ConcurrencyController {
+  private limit: number;
+  private readonly max: number;
+  private readonly adaptive: boolean;
+  private readonly onChange?: (current: number) => void;
+  private held = 0;
+  private sendingCount = 0;
+  private readonly retries: Waiter[] = [];
+  private readonly fresh: Waiter[] = [];
+  private epoch = 0;
+  private slowStart = true;
+  private successes = 0;
+  private batch: number[] = [];
+  private baselineMs = Infinity;
+
+  constructor(opts: ConcurrencyControllerOptions) {
+    this.max = Math.max(1, opts.max);
+    this.adaptive = opts.adaptive ?? true;
+    this.limit = this.adaptive ? Math.min(this.max, Math.max(1, opts.start ?? 8)) : this.max;
+    this.onChange = opts.onChange;
+  }
+
+  /** The current limit. */
+  get current(): number {
+    return this.limit;
+  }
+
+  /** Slots taken (calls sent or waiting for their rate-limit turn). */
+  get active(): number {
+    return this.held;
+  }
+
+  /** Waits for a free slot (a retry before any new call); rejects with the signal's reason on abort. */
+  acquire(signal: AbortSignal, retry = false): Promise<CallTicket> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.held < this.limit && this.retries.length + this.fresh.length === 0) return Promise.resolve(this.take());
+    const lane = retry ? this.retries : this.fresh;
+    return new Promise<CallTicket>((resolve, reject) => {
+      const onAbort = () => {
+        lane.splice(lane.indexOf(waiter), 1);
+        reject(signal.reason);
+      };
+      const waiter: Waiter = {
+        grant: (ticket) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(ticket);
+        },
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      lane.push(waiter);
+    });
+  }
+
+  /** The call holding `ticket` is being sent now. */
+  sent(ticket: CallTicket): void {
+    ticket.sending = true;
+    ticket.epoch = this.epoch;
+    ticket.saturated = ++this.sendingCount >= this.limit;
+  }
+
+  /** The call answered successfully after `latencyMs`; frees its slot. */
+  succeeded(ticket: CallTicket, latencyMs: number): void {
+    if (!this.free(ticket)) return;
+    if (ticket.epoch === this.epoch && this.adaptive) this.adapt(ticket, latencyMs);
+    this.grantWaiting();
+  }
+
+  /**
+   * The call failed; `overloaded` = the server said it is over its limit or capacity. Frees its
+   * slot, unless `keepSlot`: the row retries as soon as the server allows, and must not queue
+   * behind rows that took its slot meanwhile (the ticket is then sent again).
+   */
+  failed(ticket: CallTicket, overloaded: boolean, keepSlot = false): void {
+    if (ticket.done) return;
+    // Cut before the freed slot is handed on, so the decrease bites at once.
+    if (overloaded && ticket.epoch === this.epoch && this.adaptive) this.decrease();
+    if (keepSlot) {
+      if (ticket.sending) this.sendingCount--;
+      ticket.sending = false;
+      return;
+    }
+    this.free(ticket);
+    this.grantWaiting();
+  }
+
+  /** Frees a slot whose call was never sent (the run stopped while it waited). */
+  release(ticket: CallTicket): void {
+    if (this.free(ticket)) this.grantWaiting();
+  }
+
+  private adapt(ticket: CallTicket, latencyMs: number): void {
+    if (this.latencyClimbed(latencyMs)) return this.decrease();
+    if (!ticket.saturated || this.limit >= this.max) return;
+    if (this.slowStart || ++this.successes >= this.limit) {
+      this.successes = 0;
+      this.set(this.limit + 1);
+    }
+  }
+
+  private take(): CallTicket {
+    this.held++;
+    return { epoch: this.epoch, saturated: false, sending: false, done: false };
+  }
+
+  private free(ticket: CallTicket): boolean {
+    if (ticket.done) return false;
+    ticket.done = true;
+    this.held--;
+    if (ticket.sending) this.sendingCount--;
+    return true;
+  }
+
+  private grantWaiting(): void {
+    while (this.held < this.limit) {
+      const next = this.retries.shift() ?? this.fresh.shift();
+      if (!next) return;
+      next.grant(this.take());
+    }
+  }
+
+  private decrease(): void {
+    this.epoch++;
+    this.slowStart = false;
+    this.successes = 0;
+    this.batch = [];
+    this.set(Math.max(1, Math.floor(this.limit / 2)));
+  }
+
+  private latencyClimbed(latencyMs: number): boolean {
+    this.batch.push(latencyMs);
+    if (this.batch.length < LATENCY_BATCH) return false;
+    const median = this.batch.sort((a, b) => a - b)[LATENCY_BATCH >> 1];
+    this.batch = [];
+    this.baselineMs = Math.min(this.baselineMs, median);
+    return median > LATENCY_FACTOR * this.baselineMs && median - this.baselineMs >= LATENCY_FLOOR_MS;
+  }
+
+  private set(n: number): void {
+    if (n === this.limit) return;
+    this.limit = n;
+    this.onChange?.(n);
+  }
+}
+
+/** Whether an error means "too much load": 429, or 503/529 (overloaded). */
+export function isOverload(status: number | undefined): boolean {
+  return status === 429 || status === 503 || status === 529;
+}

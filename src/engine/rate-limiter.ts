@@ -1,0 +1,213 @@
+/**
+ * Client-side pacing: a requests bucket and a tokens bucket, set by --rpm/--tpm or by the limits
+ * the provider states in its rate-limit headers, plus a global pause when a server says "retry
+ * after". Every attempt takes a lease first (in FIFO order, retries ahead) and releases it with
+ * what the response said.
+ *
+ * Providers state limits per minute and count at admission, so a response's `remaining` is what
+ * the server had left when it took the request: requests we started after it are subtracted, what
+ * refilled since it was sent is added back, and 100 ms' worth is held back against arrival jitter.
+ * Answers older than one already applied are ignored. When no limit is stated but `remaining` runs
+ * out, new requests wait for the stated reset.
+ */
+import type { RateLimitInfo, RateLimitWindow } from '../providers/provider.js';
+import { TokenBucket, burstFor } from './token-bucket.js';
+
+const RESERVE_MS = 100;
+
+/** User limits; each one given wins over the rate the server states (its `remaining` still counts). */
+export interface RateLimiterOptions {
+  /** --rpm: requests per minute. */
+  requestsPerMinute?: number;
+  /** --tpm: tokens (input + output) per minute. */
+  tokensPerMinute?: number;
+  /** Monotonic ms clock (default performance.now). */
+  now?: () => number;
+}
+
+/** How a leased request ended. */
+export interface LeaseOutcome {
+  /** Tokens it really used (usage in + out); omitted = keep the estimate. */
+  tokens?: number;
+  /** The server refused it (429): it used no tokens. */
+  refused?: boolean;
+  /** The limits the response headers stated. */
+  rateLimit?: RateLimitInfo;
+}
+
+/** Permission for one request; release it once, when the response (or error) is in. */
+export interface Lease {
+  release(outcome?: LeaseOutcome): void;
+}
+
+interface Waiter {
+  tokens: number;
+  first: boolean;
+  resolve(lease: Lease): void;
+  reject(reason: unknown): void;
+  signal: AbortSignal;
+  onAbort(): void;
+}
+
+/** Paces requests to the user's and the server's limits. */
+export class RateLimiter {
+  private readonly now: () => number;
+  private requests: TokenBucket | undefined;
+  private tokens: TokenBucket | undefined;
+  private readonly userRpm: boolean;
+  private readonly userTpm: boolean;
+  private pausedUntil = 0;
+  private readonly queue: Waiter[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  // Sequence of leases and running sum of their estimated tokens, to tell which requests a
+  // response's `remaining` cannot have counted yet.
+  private seq = 0;
+  private tokensIssued = 0;
+  private syncedSeq = 0;
+
+  constructor(opts: RateLimiterOptions = {}) {
+    this.now = opts.now ?? (() => performance.now());
+    const t = this.now();
+    this.userRpm = opts.requestsPerMinute !== undefined;
+    this.userTpm = opts.tokensPerMinute !== undefined;
+    if (opts.requestsPerMinute !== undefined) this.requests = bucket(opts.requestsPerMinute, t);
+    if (opts.tokensPerMinute !== undefined) this.tokens = bucket(opts.tokensPerMinute, t);
+  }
+
+  /** Requests per minute being paced to (undefined = no limit known). */
+  get requestsPerMinute(): number | undefined {
+    return this.requests?.perMinute;
+  }
+
+  /** Tokens per minute being paced to (undefined = no limit known). */
+  get tokensPerMinute(): number | undefined {
+    return this.tokens?.perMinute;
+  }
+
+  /** Whether a rate is known (from a flag or the headers): pacing, not concurrency, keeps to it. */
+  get pacing(): boolean {
+    return this.requests !== undefined || this.tokens !== undefined;
+  }
+
+  /**
+   * Waits for a turn to send a request estimated at `tokens` (`first`: ahead of every request that
+   * is not, for retries); rejects with the signal's reason on abort.
+   */
+  acquire(tokens: number, signal: AbortSignal, first = false): Promise<Lease> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const now = this.now();
+    if (this.queue.length === 0 && this.waitMs(tokens, now) === 0) return Promise.resolve(this.grant(tokens, now));
+    return new Promise<Lease>((resolve, reject) => {
+      const waiter: Waiter = {
+        tokens,
+        first,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const at = this.queue.indexOf(waiter);
+          if (at >= 0) this.queue.splice(at, 1);
+          reject(signal.reason);
+          if (at === 0) this.reschedule();
+        },
+      };
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      const at = first ? this.queue.findIndex((w) => !w.first) : -1;
+      this.queue.splice(at < 0 ? this.queue.length : at, 0, waiter);
+      if (this.queue[0] === waiter) this.reschedule();
+    });
+  }
+
+  /** Holds every new request for `ms` (a server said retry-after: nobody should hammer it meanwhile). */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+    this.reschedule();
+  }
+
+  private grant(tokens: number, now: number): Lease {
+    this.requests?.take(1, now);
+    this.tokens?.take(tokens, now);
+    const seq = ++this.seq;
+    this.tokensIssued += tokens;
+    const issuedThrough = this.tokensIssued;
+    let released = false;
+    return {
+      release: (outcome = {}) => {
+        if (released) return;
+        released = true;
+        const at = this.now();
+        const used = outcome.refused ? 0 : outcome.tokens;
+        if (used !== undefined) this.tokens?.take(used - tokens, at);
+        if (outcome.rateLimit && seq > this.syncedSeq) {
+          this.syncedSeq = seq;
+          const newer = { requests: this.seq - seq, tokens: this.tokensIssued - issuedThrough };
+          this.sync(outcome.rateLimit, newer, at - now, at);
+        }
+        this.reschedule();
+      },
+    };
+  }
+
+  private sync(info: RateLimitInfo, newer: { requests: number; tokens: number }, sinceSentMs: number, now: number): void {
+    if (info.requests) {
+      if (!this.userRpm) this.requests = follow(this.requests, info.requests, now);
+      this.syncWindow(this.requests, info.requests, newer.requests, sinceSentMs, now);
+    }
+    if (info.tokens) {
+      if (!this.userTpm) this.tokens = follow(this.tokens, info.tokens, now);
+      this.syncWindow(this.tokens, info.tokens, newer.tokens, sinceSentMs, now);
+    }
+  }
+
+  private syncWindow(b: TokenBucket | undefined, w: RateLimitWindow, newer: number, sinceSentMs: number, now: number): void {
+    if (w.remaining === undefined) return;
+    const left = w.remaining - newer;
+    // 100 ms of the rate is kept in hand: requests paced to the exact rate arrive bunched up now and
+    // then (a stalled event loop, a new connection), and a server at zero refuses the second one.
+    if (b) b.clamp(left + ((sinceSentMs - RESERVE_MS) * b.perMinute) / 60_000, now);
+    else if (left <= 0 && w.resetMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + w.resetMs);
+  }
+
+  private waitMs(tokens: number, now: number): number {
+    return Math.max(
+      this.pausedUntil - now,
+      this.requests?.waitMs(1, now) ?? 0,
+      this.tokens?.waitMs(tokens, now) ?? 0,
+      0,
+    );
+  }
+
+  private reschedule(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pump();
+  }
+
+  private pump = (): void => {
+    this.timer = undefined;
+    const now = this.now();
+    while (this.queue.length > 0) {
+      const head = this.queue[0];
+      const wait = this.waitMs(head.tokens, now);
+      if (wait > 0) {
+        this.timer = setTimeout(this.pump, Math.ceil(wait));
+        return;
+      }
+      this.queue.shift();
+      head.signal.removeEventListener('abort', head.onAbort);
+      head.resolve(this.grant(head.tokens, now));
+    }
+  };
+}
+
+function bucket(perMinute: number, now: number): TokenBucket {
+  return new TokenBucket(perMinute, burstFor(perMinute), now);
+}
+
+/** The bucket for a server-stated limit: created, or re-rated when the limit changed. */
+function follow(b: TokenBucket | undefined, w: RateLimitWindow, now: number): TokenBucket | undefined {
+  if (w.limit === undefined || w.limit <= 0) return b;
+  if (!b) return bucket(w.limit, now);
+  if (Math.abs(b.perMinute - w.limit) > 1e-6 * w.limit) b.setRate(w.limit, burstFor(w.limit), now);
+  return b;
+}
