@@ -1,30 +1,32 @@
 /** The Anthropic Messages API adapter. */
-import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { ProviderError } from '../errors.js';
-import { createHttpPool } from './http-pool.js';
 import { toProviderError, type CallContext } from './errors.js';
+import { createJsonTransport, replyError } from './json-transport.js';
 import { parseAnthropicRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
 /** Anthropic requires max_tokens; this is sent when the user sets none. */
 export const DEFAULT_MAX_TOKENS = 1024;
 
-/** Builds the provider: one SDK client and one connection pool for the whole run. */
-export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: string): Provider {
-  const pool = createHttpPool(config.concurrency, config.timeoutMs);
+/** The Messages API version this adapter speaks (the header every request must carry). */
+const ANTHROPIC_VERSION = '2023-06-01';
+
+/** Builds the provider: one keep-alive connection pool for the whole run. */
+export function createAnthropicProvider(
+  config: ProviderConfig & { headers?: Record<string, string> },
+  apiKeyEnv?: string,
+): Provider {
   const keyless = config.apiKey === undefined;
-  const client = new Anthropic({
-    // A placeholder key (its header dropped below) keeps the SDK from searching env and profile files for credentials.
-    apiKey: config.apiKey ?? 'keyless',
-    authToken: null,
+  const transport = createJsonTransport({
     baseURL: config.baseURL ?? 'https://api.anthropic.com',
-    maxRetries: 0,
-    timeout: config.timeoutMs,
-    fetch: pool.fetch,
-    fetchOptions: pool.fetchOptions,
-    openTelemetry: false,
-    defaultHeaders: keyless ? { 'X-Api-Key': null } : undefined,
+    headers: {
+      ...config.headers,
+      'anthropic-version': ANTHROPIC_VERSION,
+      ...(keyless ? {} : { 'x-api-key': config.apiKey! }),
+    },
+    connections: config.concurrency,
+    timeoutMs: config.timeoutMs,
   });
   const ctx: CallContext = {
     endpoint: config.baseURL ?? 'api.anthropic.com',
@@ -40,20 +42,19 @@ export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: stri
     model: config.model,
     async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
       let response: Message;
-      let headers: Headers;
+      let rateLimit;
       try {
-        // withResponse: the rate-limit headers of successful responses are what pacing runs on.
-        ({ data: response, response: { headers } } = await client.messages
-          .create(requestBody(config, request), { signal })
-          .withResponse());
+        const reply = await transport.post('/v1/messages', JSON.stringify(requestBody(config, request)), signal);
+        if (reply.status < 200 || reply.status > 299) throw replyError(reply);
+        rateLimit = parseAnthropicRateLimit(reply.headers);
+        response = JSON.parse(reply.text) as Message;
       } catch (err) {
         throw toProviderError(err, ctx, signal);
       }
       const result = toResult(response, ctx.endpoint);
-      const rateLimit = parseAnthropicRateLimit(headers);
       return rateLimit ? { ...result, rateLimit } : result;
     },
-    close: () => pool.close(),
+    close: () => transport.close(),
   };
 }
 

@@ -1,30 +1,27 @@
 /** The OpenAI adapter; also every OpenAI-compatible server (Ollama, vLLM, ...) via a base URL. */
-import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { ProviderError } from '../errors.js';
-import { createHttpPool } from './http-pool.js';
 import { toProviderError, type CallContext } from './errors.js';
+import { createJsonTransport, replyError } from './json-transport.js';
 import { parseOpenAIRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
-/** Builds the provider: one SDK client and one connection pool for the whole run. */
-export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string): Provider {
-  const pool = createHttpPool(config.concurrency, config.timeoutMs);
+/** Optional endpoint details (presets such as Azure); absent for plain OpenAI. */
+type EndpointExtras = {
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  keyHeader?: 'authorization' | 'api-key' | 'x-api-key';
+};
+
+/** Builds the provider: one keep-alive connection pool for the whole run. */
+export function createOpenAIProvider(config: ProviderConfig & EndpointExtras, apiKeyEnv?: string): Provider {
   const keyless = config.apiKey === undefined;
-  const client = new OpenAI({
-    // The SDK refuses to start without a key; a keyless server gets a placeholder whose header is dropped below.
-    apiKey: config.apiKey ?? 'keyless',
-    // Explicit values, so the SDK reads none of OPENAI_BASE_URL / _ORG_ID / _PROJECT_ID / _ADMIN_KEY.
+  const transport = createJsonTransport({
     baseURL: config.baseURL ?? 'https://api.openai.com/v1',
-    organization: null,
-    project: null,
-    adminAPIKey: null,
-    webhookSecret: null,
-    maxRetries: 0,
-    timeout: config.timeoutMs,
-    fetch: pool.fetch,
-    fetchOptions: pool.fetchOptions,
-    defaultHeaders: keyless ? { Authorization: null } : undefined,
+    headers: { ...config.headers, ...authHeader(config) },
+    query: config.query,
+    connections: config.concurrency,
+    timeoutMs: config.timeoutMs,
   });
   const ctx: CallContext = {
     endpoint: config.baseURL ?? 'api.openai.com',
@@ -40,21 +37,26 @@ export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string)
     model: config.model,
     async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
       let response: ChatCompletion;
-      let headers: Headers;
+      let rateLimit;
       try {
-        // withResponse: the rate-limit headers of successful responses are what pacing runs on.
-        ({ data: response, response: { headers } } = await client.chat.completions
-          .create(requestBody(config, request), { signal })
-          .withResponse());
+        const reply = await transport.post('/chat/completions', JSON.stringify(requestBody(config, request)), signal);
+        if (reply.status < 200 || reply.status > 299) throw replyError(reply);
+        rateLimit = parseOpenAIRateLimit(reply.headers);
+        response = JSON.parse(reply.text) as ChatCompletion;
       } catch (err) {
         throw toProviderError(err, ctx, signal);
       }
       const result = toResult(response, ctx.endpoint);
-      const rateLimit = parseOpenAIRateLimit(headers);
       return rateLimit ? { ...result, rateLimit } : result;
     },
-    close: () => pool.close(),
+    close: () => transport.close(),
   };
+}
+
+function authHeader(config: ProviderConfig & EndpointExtras): Record<string, string> {
+  if (config.apiKey === undefined) return {};
+  if (config.keyHeader === 'api-key' || config.keyHeader === 'x-api-key') return { [config.keyHeader]: config.apiKey };
+  return { authorization: `Bearer ${config.apiKey}` };
 }
 
 /** The body: temperature and max_tokens only when set (`max_tokens`, which compatible servers know). */

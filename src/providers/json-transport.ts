@@ -1,0 +1,88 @@
+/**
+ * The per-row hot path: one POST of a JSON body over a keep-alive undici Pool, answered as status,
+ * headers and text. The SDKs' per-request work (option merging, header objects, fetch's Request and
+ * Response, retries we turn off anyway) cost several times what the HTTP exchange itself costs
+ * against a fast local server, so chat calls skip them; the wire format is the same.
+ */
+import { Pool } from 'undici';
+import type { HeaderSource } from './rate-limit-headers.js';
+
+/** A server's answer. */
+export interface JsonReply {
+  status: number;
+  headers: HeaderSource;
+  /** The body as text (parsed by the caller, so a bad body is its error to name). */
+  text: string;
+}
+
+/** POSTs JSON to one server. */
+export interface JsonTransport {
+  /** Sends `body` to `path` (below the base URL's path). Throws undici's errors on network failure or abort. */
+  post(path: string, body: string, signal: AbortSignal): Promise<JsonReply>;
+  /** Closes the pool's connections. */
+  close(): Promise<void>;
+}
+
+/** How to reach the server. */
+export interface JsonTransportOptions {
+  /** e.g. http://127.0.0.1:11434/v1 — its path is the prefix of every request path. */
+  baseURL: string;
+  /** Headers sent with every request (auth included). */
+  headers: Record<string, string>;
+  /** Query parameters added to every request (e.g. Azure's api-version). */
+  query?: Record<string, string>;
+  /** Connections kept open: the run's concurrency. */
+  connections: number;
+  /** No response headers, or no body bytes for this long, ends the request (a hung server). */
+  timeoutMs: number;
+}
+
+/** One pool of `connections` keep-alive sockets to the base URL's origin. */
+export function createJsonTransport(opts: JsonTransportOptions): JsonTransport {
+  const url = new URL(opts.baseURL);
+  const prefix = url.pathname.replace(/\/+$/, '');
+  const search = opts.query && Object.keys(opts.query).length > 0 ? `?${new URLSearchParams(opts.query)}` : '';
+  const pool = new Pool(url.origin, {
+    connections: Math.max(1, opts.connections),
+    // Shorter than servers' usual idle timeout (Node: 5 s) so we, not the server, drop idle sockets.
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 60_000,
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
+  });
+  const headers = { 'content-type': 'application/json', accept: 'application/json', ...opts.headers };
+
+  return {
+    async post(path, body, signal) {
+      const res = await pool.request({ origin: url.origin, path: prefix + path + search, method: 'POST', headers, body, signal });
+      const text = await res.body.text();
+      return { status: res.statusCode, headers: headerSource(res.headers), text };
+    },
+    close: () => pool.close(),
+  };
+}
+
+function headerSource(raw: Record<string, string | string[] | undefined>): HeaderSource {
+  return {
+    get(name) {
+      const v = raw[name.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+  };
+}
+
+/**
+ * The error a non-2xx reply becomes, shaped like the SDKs' APIError (status, headers, parsed error
+ * body) so one mapping in providers/errors.ts serves every adapter.
+ */
+export function replyError(reply: JsonReply): { status: number; headers: HeaderSource; error?: unknown; message: string } {
+  let error: unknown;
+  try {
+    const parsed: unknown = JSON.parse(reply.text);
+    // OpenAI wraps it as {error: {...}}, Anthropic as {type: 'error', error: {...}}: both keep `.error`.
+    error = (parsed as { error?: unknown })?.error ?? parsed;
+  } catch {
+    error = undefined;
+  }
+  return { status: reply.status, headers: reply.headers, error, message: `${reply.status} ${reply.text.slice(0, 500)}` };
+}
