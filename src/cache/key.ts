@@ -13,6 +13,8 @@ export interface CacheKeyInput {
   params: GenerationParams;
   system?: string;
   prompt: string;
+  /** Query parameters sent with every request (Azure's api-version picks the API, so the answer). */
+  query?: Record<string, string>;
 }
 
 // Bump when the hashed payload changes shape, so old entries are missed instead of misread.
@@ -28,6 +30,8 @@ export function cacheKey(input: CacheKeyInput): string {
   json += `,"params":${canonicalJSON(input.params)}`;
   json += `,"prompt":${JSON.stringify(input.prompt)}`;
   json += `,"provider":${JSON.stringify(input.provider)}`;
+  // Left out when empty so keys made before queries existed stay valid.
+  if (input.query !== undefined && Object.keys(input.query).length > 0) json += `,"query":${canonicalJSON(input.query)}`;
   if (input.system !== undefined) json += `,"system":${JSON.stringify(input.system)}`;
   json += '}';
   return `${KEY_VERSION}:${createHash('sha256').update(json).digest('hex')}`;

@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import { defaultCacheDir } from '../cache/default-dir.js';
 import { describeCacheLocation, parseCacheUri } from '../cache/cache-uri.js';
 import type { CacheAdmin } from '../cache/cache-admin.js';
-import { parseDuration } from '../config/parse-values.js';
-import { UsageError } from '../errors.js';
+import { parseAge } from '../config/parse-values.js';
 import type { CliContext } from './context.js';
 
 /** Which cache a management command works on. */
@@ -72,23 +71,6 @@ export function registerCacheCommand(program: Command, cli: CliContext): void {
     .action(async (opts: { cache?: string; cacheDir?: string; olderThan: string }) =>
       print(await cachePrune({ ...target(opts), olderThanMs: parseAge('--older-than', opts.olderThan) })),
     );
-}
-
-/**
- * An age with a unit: parseDuration's ms/s/m/h plus d (days) and w (weeks). A bare number is
- * refused here, unlike --timeout: `--older-than 30` read as seconds would empty the cache.
- */
-export function parseAge(flag: string, raw: string): number {
-  const bad = new UsageError(`expected ${flag} to be an age with a unit such as 30d, 12h or 90m, got '${raw}'`);
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/.exec(raw);
-  if (!match) throw bad;
-  const [, amount, unit] = match;
-  const hours = { d: 24, w: 168 }[unit as 'd' | 'w'];
-  try {
-    return parseDuration(flag, hours === undefined ? `${amount}${unit}` : `${Number(amount) * hours}h`);
-  } catch {
-    throw bad;
-  }
 }
 
 async function withAdmin(target: CacheTarget, use: (admin: CacheAdmin, shown: string) => Promise<string>): Promise<string> {

@@ -3,7 +3,10 @@
  * with progress and the report watching. Owns every resource it opens and closes them on every path.
  */
 import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../config/run-config.js';
+import { mergeProfile } from '../config/merge-profile.js';
+import { loadProfiles, selectProfile } from '../config/profiles.js';
 import { defaultCacheDir } from '../cache/default-dir.js';
+import { describeCacheLocation, parseCacheUri } from '../cache/cache-uri.js';
 import { cacheKey } from '../cache/key.js';
 import type { ResponseCache } from '../cache/cache.js';
 import { OutputClosedError, UsageError } from '../errors.js';
@@ -29,7 +32,7 @@ import { verboseLog } from './verbose-log.js';
 
 /** Runs `llmap run <input>` and returns the exit code. Throws user-facing errors for cli/ to print. */
 export async function runCommand(input: string, raw: RawRunOptions, cli: CliContext): Promise<number> {
-  const config = resolveRunConfig(input, raw, cli.env, () => defaultCacheDir(cli.env));
+  const config = await loadRunConfig(input, raw, cli);
   const inputFormat = detectFormat(config.input, config.inputFormat, '--input-format');
   const outputFormat = detectFormat(config.output, config.outputFormat, '--output-format');
   const source = await openTableSource(
@@ -45,6 +48,20 @@ export async function runCommand(input: string, raw: RawRunOptions, cli: CliCont
   } finally {
     await source.close();
   }
+}
+
+/** The flags, with the selected profile filling what they leave out, validated. */
+async function loadRunConfig(input: string, raw: RawRunOptions, cli: CliContext): Promise<RunConfig> {
+  const loaded = await loadProfiles({ configPath: raw.config, cwd: process.cwd(), env: cli.env });
+  const profile = selectProfile(loaded, raw.profile);
+  const merged = mergeProfile({ ...raw }, profile) as RawRunOptions;
+  // A profile's key variable is named here so the message points at the file, not at a flag.
+  if (profile && raw.apiKeyEnv === undefined && merged.apiKeyEnv !== undefined && !cli.env[merged.apiKeyEnv]) {
+    throw new UsageError(
+      `missing API key: environment variable ${merged.apiKeyEnv} (named by "apiKeyEnv" of profile ${profile.name} in ${loaded!.file}) is not set`,
+    );
+  }
+  return resolveRunConfig(input, merged, cli.env, () => defaultCacheDir(cli.env));
 }
 
 function compilePrompt(config: RunConfig, source: TableSource): RenderRow {
@@ -93,6 +110,9 @@ async function runWithSink(
       params: config.params,
       concurrency: config.concurrency,
       timeoutMs: config.timeoutMs,
+      headers: config.headers,
+      query: config.query,
+      keyHeader: config.keyHeader,
     });
     cache = await openCache(config);
     if (config.input !== '-') {
@@ -105,7 +125,7 @@ async function runWithSink(
       provider,
       cache,
       cacheKey: (req) =>
-        cacheKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, ...req }),
+        cacheKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, query: config.query, ...req }),
       render,
       system: config.system,
       concurrency: config.concurrency,
@@ -157,7 +177,12 @@ async function runWithSink(
     outcome === 'stopped'
       ? interrupts.stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
       : failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
-  const finalReport = stats.report({ exitCode, stopped: interrupts.stoppedBy && `signal ${interrupts.stoppedBy}`, run: runInfo(config) });
+  const finalReport = stats.report({
+    exitCode,
+    stopped: interrupts.stoppedBy && `signal ${interrupts.stoppedBy}`,
+    run: runInfo(config),
+    price: config.price,
+  });
   if (config.reportPath) await writeReportFile(config.reportPath, finalReport);
   if (!config.quiet) cli.stderr.write(formatSummary(finalReport) + '\n');
   if (outcome === 'stopped') {
@@ -171,7 +196,8 @@ async function runWithSink(
 async function openCache(config: RunConfig): Promise<ResponseCache> {
   // Loaded only when used: better-sqlite3 is a native module and costs start-up time.
   const { openResponseCache, noCache } = await import('../cache/response-cache.js');
-  return config.cacheDir === undefined ? noCache() : openResponseCache({ dir: config.cacheDir });
+  if (config.cacheDir === undefined) return noCache();
+  return openResponseCache({ uri: config.cacheUri, dir: config.cacheDir, mode: config.cacheMode, ttlMs: config.cacheTtlMs });
 }
 
 /** Test hooks to shorten backoff; undocumented on purpose. */
@@ -182,7 +208,7 @@ function retryOverrides(env: NodeJS.ProcessEnv) {
 
 function runInfo(config: RunConfig) {
   return {
-    provider: config.provider,
+    provider: config.providerName,
     model: config.model,
     baseURL: config.baseURL ?? null,
     input: config.input,
@@ -190,6 +216,6 @@ function runInfo(config: RunConfig) {
     concurrency: config.concurrency,
     rpm: config.requestsPerMinute ?? null,
     tpm: config.tokensPerMinute ?? null,
-    cache: config.cacheDir ?? null,
+    cache: config.cacheDir === undefined ? null : describeCacheLocation(parseCacheUri(config.cacheUri, config.cacheDir)),
   };
 }

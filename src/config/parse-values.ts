@@ -43,3 +43,20 @@ export function parseDuration(flag: string, raw: string, minMs = 1): number {
   }
   return Math.round(ms);
 }
+
+/**
+ * An age with a unit: parseDuration's ms/s/m/h plus d (days) and w (weeks). A bare number is
+ * refused here, unlike --timeout: `--older-than 30` read as seconds would empty the cache.
+ */
+export function parseAge(flag: string, raw: string): number {
+  const bad = new UsageError(`expected ${flag} to be an age with a unit such as 30d, 12h or 90m, got '${raw}'`);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/.exec(raw);
+  if (!match) throw bad;
+  const [, amount, unit] = match;
+  const hours = { d: 24, w: 168 }[unit as 'd' | 'w'];
+  try {
+    return parseDuration(flag, hours === undefined ? `${amount}${unit}` : `${Number(amount) * hours}h`);
+  } catch {
+    throw bad;
+  }
+}

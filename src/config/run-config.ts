@@ -5,10 +5,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import type { TableFormat } from '../io/table.js';
-import type { GenerationParams, ProviderKind } from '../providers/provider.js';
+import { parseCacheUri } from '../cache/cache-uri.js';
+import { CACHE_MODES, type CacheMode } from '../cache/keyv-response-cache.js';
+import type { GenerationParams, ProviderConfig, ProviderKind } from '../providers/provider.js';
 import { resolveApiKey } from './api-key.js';
-import { parseChoice, parseDuration, parseNumberIn, parseWholeNumber } from './parse-values.js';
+import { applyPreset } from './apply-preset.js';
+import { parseAge, parseChoice, parseDuration, parseNumberIn, parseWholeNumber } from './parse-values.js';
 
 /** The options as commander hands them over (strings, unvalidated). */
 export interface RawRunOptions {
@@ -31,7 +33,18 @@ export interface RawRunOptions {
   outputColumn?: string;
   metadata?: boolean;
   cacheDir?: string;
-  cache?: boolean;
+  /** `--cache <uri>`, or false for --no-cache. */
+  cache?: string | boolean;
+  cacheMode?: string;
+  cacheTtl?: string;
+  /** --profile: a profile of the profiles file. */
+  profile?: string;
+  /** --config: the profiles file. */
+  config?: string;
+  /** From a profile: extra headers for every request. */
+  headers?: Record<string, string>;
+  /** From a profile: US dollars per million input and output tokens. */
+  price?: { input: number; output: number };
   report?: string;
   limit?: string;
   quiet?: boolean;
@@ -55,11 +68,22 @@ export interface RunConfig {
   outputFormat?: string;
   prompt: PromptSource;
   system?: string;
+  /** The adapter. */
   provider: ProviderKind;
+  /** The provider as the user named it (a preset such as groq), for the report. */
+  providerName: string;
   model: string;
   baseURL?: string;
   apiKey?: string;
   apiKeyEnv?: string;
+  /** Extra request headers (from a profile). */
+  headers?: Record<string, string>;
+  /** Query parameters for every request (Azure's api-version). */
+  query?: Record<string, string>;
+  /** Header carrying the key when not the adapter's usual one. */
+  keyHeader?: ProviderConfig['keyHeader'];
+  /** US dollars per million input and output tokens, when a profile states them. */
+  price?: { input: number; output: number };
   params: GenerationParams;
   /** The most calls in flight; the engine adapts below it. */
   concurrency: number;
@@ -77,30 +101,40 @@ export interface RunConfig {
   metadata: boolean;
   /** Undefined when --no-cache. */
   cacheDir?: string;
+  /** --cache: the store's URI; undefined = sqlite in cacheDir. */
+  cacheUri?: string;
+  cacheMode: CacheMode;
+  /** --cache-ttl: entries expire this long after being stored. */
+  cacheTtlMs?: number;
   reportPath?: string;
   limit?: number;
   quiet: boolean;
   verbose: boolean;
 }
 
-const PROVIDERS = ['openai', 'anthropic', 'echo'] as const;
 const DEFAULT_CONCURRENCY = 64;
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_RETRIES = 5;
 const DEFAULT_GRACE_MS = 10_000;
 
-/** Validates the raw options. Throws UsageError with a message naming the flag. */
+/**
+ * Validates the raw options (the flags, with a profile's settings already merged in) and applies the
+ * provider preset. Throws UsageError with a message naming the flag.
+ */
 export function resolveRunConfig(
   input: string,
   raw: RawRunOptions,
   env: NodeJS.ProcessEnv,
   defaultCacheDir: () => string,
 ): RunConfig {
-  const provider = parseChoice('--provider', raw.provider ?? 'openai', PROVIDERS);
+  const cache = resolveCache(raw, defaultCacheDir);
+  const providerName = raw.provider ?? 'openai';
+  const endpoint = applyPreset(raw, env);
+  const provider = endpoint.provider;
   const prompt = resolvePrompt(raw);
   const model = raw.model ?? (provider === 'echo' ? 'echo' : undefined);
   if (!model) throw new UsageError(`missing --model: name the model to call, e.g. -m gpt-4o-mini`);
-  const baseURL = raw.baseUrl === undefined ? undefined : parseBaseURL(raw.baseUrl);
+  const baseURL = endpoint.baseUrl === undefined ? undefined : parseBaseURL(endpoint.baseUrl);
   const params: GenerationParams = {};
   if (raw.temperature !== undefined) {
     params.temperature = parseNumberIn('--temperature', raw.temperature, 0, provider === 'anthropic' ? 1 : 2);
@@ -118,7 +152,7 @@ export function resolveRunConfig(
   if (output !== '-' && input !== '-' && path.resolve(output) === path.resolve(input)) {
     throw new UsageError(`--output '${output}' is the input file; write to another path`);
   }
-  const key = resolveApiKey(provider, { apiKeyEnv: raw.apiKeyEnv, baseURL }, env);
+  const key = resolveApiKey(provider, { apiKeyEnv: endpoint.apiKeyEnv, baseURL }, env);
   return {
     input,
     inputFormat: raw.inputFormat,
@@ -127,9 +161,14 @@ export function resolveRunConfig(
     prompt,
     system: raw.system,
     provider,
+    providerName,
     model,
     baseURL,
     ...key,
+    ...(raw.headers !== undefined && { headers: raw.headers }),
+    ...(endpoint.query !== undefined && { query: endpoint.query }),
+    ...(endpoint.keyHeader !== undefined && { keyHeader: endpoint.keyHeader }),
+    ...(raw.price !== undefined && { price: raw.price }),
     params,
     concurrency,
     ...(rpm !== undefined && { requestsPerMinute: rpm }),
@@ -140,12 +179,27 @@ export function resolveRunConfig(
     relaxColumnCount: raw.relaxColumnCount ?? false,
     outputColumn,
     metadata: raw.metadata ?? false,
-    cacheDir: raw.cache === false ? undefined : (raw.cacheDir ?? defaultCacheDir()),
+    ...cache,
     reportPath: raw.report,
     limit,
     quiet: raw.quiet ?? false,
     verbose: raw.verbose ?? false,
   };
+}
+
+/** The cache flags, checked before anything is read so a typo costs nothing. */
+function resolveCache(raw: RawRunOptions, defaultCacheDir: () => string): Pick<RunConfig, 'cacheDir' | 'cacheUri' | 'cacheMode' | 'cacheTtlMs'> {
+  const cacheMode = parseChoice('--cache-mode', raw.cacheMode ?? 'rw', CACHE_MODES);
+  const cacheTtlMs = raw.cacheTtl === undefined ? undefined : parseAge('--cache-ttl', raw.cacheTtl);
+  if (raw.cache === false) {
+    const other = raw.cacheMode !== undefined ? '--cache-mode' : raw.cacheTtl !== undefined ? '--cache-ttl' : undefined;
+    if (other !== undefined) throw new UsageError(`--no-cache turns the cache off; drop ${other} or --no-cache`);
+    return { cacheMode };
+  }
+  const cacheDir = raw.cacheDir ?? defaultCacheDir();
+  const cacheUri = typeof raw.cache === 'string' ? raw.cache : undefined;
+  parseCacheUri(cacheUri, cacheDir);
+  return { cacheDir, cacheMode, ...(cacheUri !== undefined && { cacheUri }), ...(cacheTtlMs !== undefined && { cacheTtlMs }) };
 }
 
 function resolvePrompt(raw: RawRunOptions): PromptSource {

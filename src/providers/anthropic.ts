@@ -13,10 +13,7 @@ export const DEFAULT_MAX_TOKENS = 1024;
 const ANTHROPIC_VERSION = '2023-06-01';
 
 /** Builds the provider: one keep-alive connection pool for the whole run. */
-export function createAnthropicProvider(
-  config: ProviderConfig & { headers?: Record<string, string> },
-  apiKeyEnv?: string,
-): Provider {
+export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: string): Provider {
   const keyless = config.apiKey === undefined;
   const transport = createJsonTransport({
     baseURL: config.baseURL ?? 'https://api.anthropic.com',

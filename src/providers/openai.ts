@@ -6,15 +6,8 @@ import { createJsonTransport, replyError } from './json-transport.js';
 import { parseOpenAIRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
-/** Optional endpoint details (presets such as Azure); absent for plain OpenAI. */
-type EndpointExtras = {
-  headers?: Record<string, string>;
-  query?: Record<string, string>;
-  keyHeader?: 'authorization' | 'api-key' | 'x-api-key';
-};
-
 /** Builds the provider: one keep-alive connection pool for the whole run. */
-export function createOpenAIProvider(config: ProviderConfig & EndpointExtras, apiKeyEnv?: string): Provider {
+export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string): Provider {
   const keyless = config.apiKey === undefined;
   const transport = createJsonTransport({
     baseURL: config.baseURL ?? 'https://api.openai.com/v1',
@@ -53,7 +46,7 @@ export function createOpenAIProvider(config: ProviderConfig & EndpointExtras, ap
   };
 }
 
-function authHeader(config: ProviderConfig & EndpointExtras): Record<string, string> {
+function authHeader(config: ProviderConfig): Record<string, string> {
   if (config.apiKey === undefined) return {};
   if (config.keyHeader === 'api-key' || config.keyHeader === 'x-api-key') return { [config.keyHeader]: config.apiKey };
   return { authorization: `Bearer ${config.apiKey}` };

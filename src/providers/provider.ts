@@ -66,6 +66,12 @@ export interface ProviderConfig {
   concurrency: number;
   /** Per-request timeout in ms. */
   timeoutMs: number;
+  /** Extra headers for every request (a profile's "headers"); never part of the cache key. */
+  headers?: Record<string, string>;
+  /** Query parameters for every request (Azure's api-version); part of the cache key. */
+  query?: Record<string, string>;
+  /** Header carrying the key when not the adapter's usual one (Azure: 'api-key'). */
+  keyHeader?: 'authorization' | 'api-key' | 'x-api-key';
 }
 
 /** A configured model endpoint. */

@@ -55,6 +55,8 @@ export interface RunReport {
   /** The adaptive concurrency limit; null when no row reached the engine. */
   concurrency: ConcurrencyRange | null;
   tokens: TokenCounts;
+  /** US dollars spent on this run's input and output tokens at the profile's price; absent when no price is known. */
+  cost?: number;
   /** Latency of sent rows in ms; null when no row was sent. */
   latencyMs: LatencySummary | null;
   /** Rows done per second of wall time. */
@@ -93,6 +95,7 @@ export function formatSummary(report: RunReport): string {
     `requests ${formatCount(report.requests)} (${formatCount(report.retries)} ${plural(report.retries, 'retry', 'retries')})`,
     `tokens in ${formatCount(report.tokens.input)} / out ${formatCount(report.tokens.output)}`,
   ];
+  if (report.cost !== undefined) details.push(`cost ${formatUsd(report.cost)}`);
   if (report.tokens.cachedInput > 0 || report.tokens.cachedOutput > 0) {
     details.push(
       `saved by cache in ${formatCount(report.tokens.cachedInput)} / out ${formatCount(report.tokens.cachedOutput)}`,
@@ -129,6 +132,11 @@ export async function writeReportFile(path: string, report: RunReport): Promise<
     await unlink(temp).catch(() => undefined);
     throw new UsageError(`cannot write the run report to ${path}: ${describeError(err)}; check the report path`);
   }
+}
+
+/** Dollars with cents, or four decimals below a dollar where cents would read as free. */
+function formatUsd(usd: number): string {
+  return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
 }
 
 function formatLatency(ms: number): string {

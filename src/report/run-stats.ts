@@ -36,6 +36,8 @@ export interface ReportEnd {
   stopped?: string;
   /** Provider, model, input, output... (fields named like credentials are dropped). */
   run?: RunInfo;
+  /** US dollars per million input and output tokens; the report's `cost` is computed when given. */
+  price?: { input: number; output: number };
 }
 
 /** Clocks, injectable for tests. */
@@ -188,6 +190,10 @@ export class RunStats implements RunObserver {
       errors: this.errors.top(TOP_ERRORS),
       exitCode: end.exitCode ?? 0,
     };
+    if (end.price !== undefined) {
+      const usd = (this.tokens.input * end.price.input + this.tokens.output * end.price.output) / 1e6;
+      report.cost = Math.round(usd * 1e6) / 1e6; // to the micro-dollar: float noise would show in the JSON
+    }
     if (end.stopped !== undefined) report.stopped = end.stopped;
     return report;
   }

@@ -6,7 +6,8 @@ import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openResponseCache } from '../../src/cache/response-cache.js';
-import { cacheClear, cachePrune, cacheStats, parseAge, registerCacheCommand } from '../../src/cli/cache-command.js';
+import { cacheClear, cachePrune, cacheStats, registerCacheCommand } from '../../src/cli/cache-command.js';
+import { parseAge } from '../../src/config/parse-values.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { UsageError } from '../../src/errors.js';
 

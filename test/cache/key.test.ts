@@ -48,6 +48,13 @@ describe('cacheKey', () => {
     expect(keys.size).toBe(variants.length + 1);
   });
 
+  it('includes the query (Azure api-version) but not when it is empty', () => {
+    const v1 = cacheKey({ ...base, query: { 'api-version': '2024-10-21' } });
+    expect(v1).not.toBe(PINNED);
+    expect(cacheKey({ ...base, query: { 'api-version': '2025-01-01' } })).not.toBe(v1);
+    expect(cacheKey({ ...base, query: {} })).toBe(PINNED);
+  });
+
   it('includes a generation parameter added later without code changes', () => {
     const withTopP = { ...base.params, topP: 0.9 } as GenerationParams;
     expect(cacheKey({ ...base, params: withTopP })).not.toBe(PINNED);

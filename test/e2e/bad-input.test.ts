@@ -74,7 +74,7 @@ describe('bad input gets one clear line and exit 1', () => {
     fails([reviews(), '-c', 'review', '-p', 'echo', '--temperature', '9'], "expected --temperature to be a number from 0 to 2, got '9'"));
 
   it('unknown provider', () =>
-    fails([reviews(), '-c', 'review', '-p', 'gpt'], "expected --provider to be one of openai, anthropic, echo, got 'gpt'"));
+    fails([reviews(), '-c', 'review', '-p', 'gpt'], "unknown provider 'gpt'; providers are: openai, anthropic, echo, ollama, vllm, llamacpp, openrouter, groq, together, deepseek, mistral, gemini, azure"));
 
   it('no prompt source, and two of them', async () => {
     await fails([reviews(), '-p', 'echo'], /say what to send: -c COLUMN/);

@@ -71,3 +71,20 @@ test('Anthropic: same path, body, key and version headers and parsed result as @
     usage: { inputTokens: viaSdk.usage.input_tokens, outputTokens: viaSdk.usage.output_tokens },
   });
 });
+
+test('a profile\'s extra headers, and Azure\'s api-key header and api-version query, reach the server', async () => {
+  server.reset();
+  const provider = createOpenAIProvider({
+    ...config('openai'),
+    headers: { 'x-team': 'data' },
+    keyHeader: 'api-key',
+    query: { 'api-version': '2024-10-21' },
+  });
+  await provider.complete(request, new AbortController().signal);
+  await provider.close();
+  const [r] = server.requests;
+  expect(r.headers['x-team']).toBe('data');
+  expect(r.headers['api-key']).toBe('sk-parity');
+  expect(r.headers.authorization).toBeUndefined();
+  expect(r.path).toBe('/v1/chat/completions');
+});
