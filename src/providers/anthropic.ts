@@ -1,8 +1,8 @@
 /** The Anthropic Messages API adapter. */
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { ProviderError } from '../errors.js';
-import { toProviderError, type CallContext } from './errors.js';
-import { createJsonTransport, replyError } from './json-transport.js';
+import type { CallContext } from './errors.js';
+import { createJsonTransport, postForJson } from './json-transport.js';
 import { parseAnthropicRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
@@ -38,17 +38,8 @@ export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: stri
     id: 'anthropic',
     model: config.model,
     async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
-      let response: Message;
-      let rateLimit;
-      try {
-        const reply = await transport.post('/v1/messages', JSON.stringify(requestBody(config, request)), signal);
-        if (reply.status < 200 || reply.status > 299) throw replyError(reply);
-        rateLimit = parseAnthropicRateLimit(reply.headers);
-        response = JSON.parse(reply.text) as Message;
-      } catch (err) {
-        throw toProviderError(err, ctx, signal);
-      }
-      const result = toResult(response, ctx.endpoint);
+      const { data, rateLimit } = await postForJson<Message>(transport, '/v1/messages', requestBody(config, request), ctx, signal);
+      const result = toResult(data, ctx.endpoint);
       return rateLimit ? { ...result, rateLimit } : result;
     },
     close: () => transport.close(),

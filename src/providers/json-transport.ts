@@ -5,6 +5,8 @@
  * against a fast local server, so chat calls skip them; the wire format is the same.
  */
 import { Pool } from 'undici';
+import { toProviderError, type CallContext } from './errors.js';
+import type { RateLimitInfo } from './provider.js';
 import type { HeaderSource } from './rate-limit-headers.js';
 
 /** A server's answer. */
@@ -85,4 +87,25 @@ export function replyError(reply: JsonReply): { status: number; headers: HeaderS
     error = undefined;
   }
   return { status: reply.status, headers: reply.headers, error, message: `${reply.status} ${reply.text.slice(0, 500)}` };
+}
+
+/**
+ * One call as every adapter makes it: POST, a non-2xx reply or a thrown network error mapped to a
+ * ProviderError, the rate-limit headers read, the body parsed (a bad body is a retryable error).
+ */
+export async function postForJson<T>(
+  transport: JsonTransport,
+  path: string,
+  body: unknown,
+  ctx: CallContext,
+  signal: AbortSignal,
+): Promise<{ data: T; rateLimit?: RateLimitInfo }> {
+  try {
+    const reply = await transport.post(path, JSON.stringify(body), signal);
+    if (reply.status < 200 || reply.status > 299) throw replyError(reply);
+    const rateLimit = ctx.rateLimit?.(reply.headers);
+    return { data: JSON.parse(reply.text) as T, ...(rateLimit && { rateLimit }) };
+  } catch (err) {
+    throw toProviderError(err, ctx, signal);
+  }
 }

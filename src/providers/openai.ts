@@ -1,8 +1,8 @@
 /** The OpenAI adapter; also every OpenAI-compatible server (Ollama, vLLM, ...) via a base URL. */
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { ProviderError } from '../errors.js';
-import { toProviderError, type CallContext } from './errors.js';
-import { createJsonTransport, replyError } from './json-transport.js';
+import type { CallContext } from './errors.js';
+import { createJsonTransport, postForJson } from './json-transport.js';
 import { parseOpenAIRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
@@ -29,17 +29,8 @@ export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string)
     id: 'openai',
     model: config.model,
     async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
-      let response: ChatCompletion;
-      let rateLimit;
-      try {
-        const reply = await transport.post('/chat/completions', JSON.stringify(requestBody(config, request)), signal);
-        if (reply.status < 200 || reply.status > 299) throw replyError(reply);
-        rateLimit = parseOpenAIRateLimit(reply.headers);
-        response = JSON.parse(reply.text) as ChatCompletion;
-      } catch (err) {
-        throw toProviderError(err, ctx, signal);
-      }
-      const result = toResult(response, ctx.endpoint);
+      const { data, rateLimit } = await postForJson<ChatCompletion>(transport, '/chat/completions', requestBody(config, request), ctx, signal);
+      const result = toResult(data, ctx.endpoint);
       return rateLimit ? { ...result, rateLimit } : result;
     },
     close: () => transport.close(),
