@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { AsyncMessageReader, Message, RecordBatchReader } from 'apache-arrow';
 import type { TableFormat } from './table.js';
 
 /**
@@ -110,6 +109,8 @@ async function countArrowRows(path: string): Promise<number> {
 
 /** IPC file: the footer lists each batch's metadata block; read just those. */
 async function countFileRows(handle: FileHandle): Promise<number> {
+  // Loaded here only: apache-arrow costs a large share of start-up for CSV and JSONL runs.
+  const { Message, RecordBatchReader } = await import('apache-arrow');
   const reader = await RecordBatchReader.from(handle as unknown as NodeJS.ReadableStream);
   await reader.open();
   const footer = reader.footer;
@@ -133,6 +134,7 @@ async function countFileRows(handle: FileHandle): Promise<number> {
 async function countStreamRows(path: string): Promise<number> {
   const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
   try {
+    const { AsyncMessageReader } = await import('apache-arrow');
     const reader = new AsyncMessageReader(stream);
     let rows = 0;
     for (;;) {

@@ -1,4 +1,3 @@
-import { createArrowSink } from './arrow-sink.js';
 import type { ByteTarget } from './byte-target.js';
 import { createCsvSink } from './csv-sink.js';
 import { isSpecialFile, openDeviceTarget } from './device-target.js';
@@ -28,6 +27,6 @@ export async function openTableSink(opts: WriteOptions): Promise<TableSink> {
       return createJsonlSink(target, columns, opts.added);
     case 'arrow':
       // The IPC file format needs a seekable footer reader; stdout and '.arrows' get the stream format.
-      return createArrowSink(target, opts.source, opts.added, opts.path !== '-' && !/\.arrows$/i.test(opts.path));
+      return (await import('./arrow-sink.js')).createArrowSink(target, opts.source, opts.added, opts.path !== '-' && !/\.arrows$/i.test(opts.path));
   }
 }

@@ -1,4 +1,3 @@
-import { openArrowSource } from './arrow-source.js';
 import { openCsvSource, type CsvReadOptions } from './csv-source.js';
 import { openJsonlSource } from './jsonl-source.js';
 import { openInputStream } from './open-input-stream.js';
@@ -12,7 +11,8 @@ export type ReadExtras = CsvReadOptions;
  * file and header problems reject with a one-line InputError.
  */
 export async function openTableSource(opts: ReadOptions, extra: ReadExtras = {}): Promise<TableSource> {
-  if (opts.format === 'arrow') return openArrowSource(opts.path, opts.stdin);
+  // Arrow is loaded only for Arrow input: it costs a large share of start-up otherwise.
+  if (opts.format === 'arrow') return (await import('./arrow-source.js')).openArrowSource(opts.path, opts.stdin);
   const input = await openInputStream(opts.path, opts.stdin);
   if (opts.format === 'jsonl') return openJsonlSource(input);
   return openCsvSource(input, opts.format === 'tsv' ? '\t' : ',', extra);
