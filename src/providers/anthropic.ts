@@ -1,7 +1,7 @@
 /** The Anthropic Messages API adapter. */
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { ProviderError } from '../errors.js';
-import type { CallContext } from './errors.js';
+import { callContext } from './errors.js';
 import { createJsonTransport, postForJson } from './json-transport.js';
 import { parseAnthropicRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
@@ -14,25 +14,17 @@ const ANTHROPIC_VERSION = '2023-06-01';
 
 /** Builds the provider: one keep-alive connection pool for the whole run. */
 export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: string): Provider {
-  const keyless = config.apiKey === undefined;
   const transport = createJsonTransport({
     baseURL: config.baseURL ?? 'https://api.anthropic.com',
     headers: {
       ...config.headers,
       'anthropic-version': ANTHROPIC_VERSION,
-      ...(keyless ? {} : { 'x-api-key': config.apiKey! }),
+      ...(config.apiKey === undefined ? {} : { 'x-api-key': config.apiKey }),
     },
     connections: config.concurrency,
     timeoutMs: config.timeoutMs,
   });
-  const ctx: CallContext = {
-    endpoint: config.baseURL ?? 'api.anthropic.com',
-    apiKeyEnv,
-    keySent: !keyless,
-    timeoutMs: config.timeoutMs,
-    secret: config.apiKey,
-    rateLimit: (headers) => parseAnthropicRateLimit(headers),
-  };
+  const ctx = callContext(config, 'api.anthropic.com', apiKeyEnv, (headers) => parseAnthropicRateLimit(headers));
 
   return {
     id: 'anthropic',

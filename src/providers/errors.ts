@@ -22,6 +22,23 @@ export interface CallContext {
   rateLimit?: (headers: HeaderSource | undefined) => RateLimitInfo | undefined;
 }
 
+/** The context of one adapter: where it calls (`defaultHost` when no base URL), which key, which header parser. */
+export function callContext(
+  config: { baseURL?: string; apiKey?: string; timeoutMs: number },
+  defaultHost: string,
+  apiKeyEnv: string | undefined,
+  rateLimit: CallContext['rateLimit'],
+): CallContext {
+  return {
+    endpoint: config.baseURL ?? defaultHost,
+    apiKeyEnv,
+    keySent: config.apiKey !== undefined,
+    timeoutMs: config.timeoutMs,
+    secret: config.apiKey,
+    rateLimit,
+  };
+}
+
 /** Maps a thrown value to a ProviderError whose kind decides retry; messages are one line, keyless. */
 export function toProviderError(err: unknown, ctx: CallContext, signal?: AbortSignal): ProviderError {
   if (err instanceof ProviderError) return err;

@@ -1,14 +1,13 @@
 /** The OpenAI adapter; also every OpenAI-compatible server (Ollama, vLLM, ...) via a base URL. */
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { ProviderError } from '../errors.js';
-import type { CallContext } from './errors.js';
+import { callContext } from './errors.js';
 import { createJsonTransport, postForJson } from './json-transport.js';
 import { parseOpenAIRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
 /** Builds the provider: one keep-alive connection pool for the whole run. */
 export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string): Provider {
-  const keyless = config.apiKey === undefined;
   const transport = createJsonTransport({
     baseURL: config.baseURL ?? 'https://api.openai.com/v1',
     headers: { ...config.headers, ...authHeader(config) },
@@ -16,14 +15,7 @@ export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string)
     connections: config.concurrency,
     timeoutMs: config.timeoutMs,
   });
-  const ctx: CallContext = {
-    endpoint: config.baseURL ?? 'api.openai.com',
-    apiKeyEnv,
-    keySent: !keyless,
-    timeoutMs: config.timeoutMs,
-    secret: config.apiKey,
-    rateLimit: parseOpenAIRateLimit,
-  };
+  const ctx = callContext(config, 'api.openai.com', apiKeyEnv, parseOpenAIRateLimit);
 
   return {
     id: 'openai',
