@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError, describeError } from '../errors.js';
 import type { RawRunOptions } from '../config/run-config.js';
+import { addCacheOptions, addEndpointOptions, addGenerationOptions, addLimitOptions, addReportOptions } from './call-options.js';
 import { registerCacheCommand } from './cache-command.js';
 import { processContext, type CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -20,8 +21,6 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => cli.stderr.write(s), writeOut: (s) => cli.stdout.write(s) });
 
-  // --cache and --no-cache share one value, where the last one silently wins; seeing both is a mistake.
-  const cacheFlags = new Set<string>();
   const run = program
     .command('run')
     .description('send one prompt per row and write the table with the responses')
@@ -31,43 +30,23 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
     .addOption(new Option('--output-format <format>', 'csv, tsv, jsonl or arrow (default: from the extension, csv for stdout)'))
     .option('-c, --column <name>', 'the cell of this column is the prompt')
     .option('-t, --template <text>', 'prompt template with {{column}} placeholders')
-    .option('--template-file <path>', 'read the template from a file')
-    .option('-s, --system <text>', 'system message')
-    .option('--profile <name>', 'settings from a profile of the profiles file; flags win over it (default: the file\'s "default")')
-    .option('--config <path>', 'profiles file (default ./llmap.config.json, else $XDG_CONFIG_HOME/llmap/config.json)')
-    .option('-p, --provider <name>', 'openai (default), anthropic, echo (answers with the prompt; no network), or a preset such as ollama or groq: see llmap providers')
-    .option('-m, --model <name>', 'model id')
-    .option('--base-url <url>', 'OpenAI-compatible server (Ollama, vLLM, ...) or Anthropic endpoint')
-    .option('--api-key-env <VAR>', 'environment variable holding the API key (default OPENAI_API_KEY / ANTHROPIC_API_KEY; not sent to a custom --base-url unless named)')
-    .option('--temperature <t>', 'sampling temperature')
-    .option('--max-tokens <n>', 'maximum output tokens (Anthropic default 1024)')
-    .option('-j, --concurrency <n>', 'most calls in flight at once; llmap adapts between 1 and this to the server (default 64)')
-    .option('--rpm <n>', 'at most n requests per minute (default: the limit the server states in its rate-limit headers)')
-    .option('--tpm <n>', 'at most n tokens (input + output) per minute (default: the limit the server states)')
+    .option('--template-file <path>', 'read the template from a file');
+  addEndpointOptions(run);
+  addGenerationOptions(run);
+  addLimitOptions(run);
+  run
     .option('--output-column <name>', 'name of the response column (default response)')
-    .option('--metadata', 'add columns error, cached, latency_ms, input_tokens, output_tokens, finish_reason')
-    .option('--cache-dir <dir>', 'cache folder (default $XDG_CACHE_HOME/llmap, else ~/.cache/llmap)')
-    .option('--cache <uri>', 'the store: sqlite:PATH, file:PATH.json or redis://HOST:PORT[/DB] (default sqlite:<cache-dir>/cache.sqlite)')
-    .option('--no-cache', 'neither read nor write the cache')
-    .option('--cache-mode <mode>', 'rw (default), read (never store), write (never serve; store only new prompts) or refresh (never serve; replace)')
-    .option('--cache-ttl <age>', 'answers expire this long after being stored: 30d, 12h, 90m (default never)')
-    .option('--report <file.json>', 'write the run report as JSON')
+    .option('--metadata', 'add columns error, cached, latency_ms, input_tokens, output_tokens, finish_reason');
+  addCacheOptions(run);
+  addReportOptions(run);
+  run
     .option('--limit <n>', 'only the first n rows')
-    .option('--timeout <duration>', 'per-request timeout: 500ms, 30s, 2m; a bare number is seconds (default 120s)')
-    .option('--retries <n>', 'retries per row after the first attempt (default 5)')
     .option('--grace <duration>', 'after Ctrl-C, how long calls in flight may finish (default 10s)')
     .option('--relax-column-count', 'accept CSV rows with more or fewer cells than the header (pad with empty cells, drop extras)')
-    .option('-q, --quiet', 'no progress, no summary')
-    .option('--verbose', 'print each retry and failed row; stack traces for errors')
     .action(async (input: string, opts: RawRunOptions) => {
-      if (cacheFlags.has('cache') && cacheFlags.has('no-cache')) {
-        throw new UsageError('give --cache URI or --no-cache, not both');
-      }
       const { runCommand } = await import('./run-command.js');
       setExitCode(await runCommand(input, opts, cli));
     });
-  run.on('option:cache', () => cacheFlags.add('cache'));
-  run.on('option:no-cache', () => cacheFlags.add('no-cache'));
 
   registerProvidersCommand(program, cli);
   registerProfilesCommand(program, cli, setExitCode);

@@ -3,8 +3,7 @@
  * with progress and the report watching. Owns every resource it opens and closes them on every path.
  */
 import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../config/run-config.js';
-import { mergeProfile } from '../config/merge-profile.js';
-import { loadProfiles, selectProfile } from '../config/profiles.js';
+import { loadProfileOptions } from '../config/load-profile-options.js';
 import { defaultCacheDir } from '../cache/default-dir.js';
 import { describeCacheLocation, parseCacheUri } from '../cache/cache-uri.js';
 import { cacheKey } from '../cache/key.js';
@@ -19,7 +18,6 @@ import type { RunObserver } from '../engine/events.js';
 import { countRows, detectFormat, openTableSink, openTableSource } from '../io/index.js';
 import type { TableSink, TableSource } from '../io/table.js';
 import { compileColumn, compileTemplate, type RenderRow } from '../prompt/template.js';
-import { createProvider } from '../providers/factory.js';
 import type { Provider } from '../providers/provider.js';
 import { createProgress } from '../progress/progress.js';
 import { combineObservers } from '../report/combine-observers.js';
@@ -28,6 +26,7 @@ import { formatSummary, writeReportFile } from '../report/run-report.js';
 import { EXIT } from './exit-codes.js';
 import type { CliContext } from './context.js';
 import { Interrupts } from './interrupts.js';
+import { openCache, openProvider, retryOverrides } from './open-resources.js';
 import { verboseLog } from './verbose-log.js';
 
 /** Runs `llmap run <input>` and returns the exit code. Throws user-facing errors for cli/ to print. */
@@ -52,15 +51,7 @@ export async function runCommand(input: string, raw: RawRunOptions, cli: CliCont
 
 /** The flags, with the selected profile filling what they leave out, validated. */
 async function loadRunConfig(input: string, raw: RawRunOptions, cli: CliContext): Promise<RunConfig> {
-  const loaded = await loadProfiles({ configPath: raw.config, cwd: process.cwd(), env: cli.env });
-  const profile = selectProfile(loaded, raw.profile);
-  const merged = mergeProfile({ ...raw }, profile) as RawRunOptions;
-  // A profile's key variable is named here so the message points at the file, not at a flag.
-  if (profile && raw.apiKeyEnv === undefined && merged.apiKeyEnv !== undefined && !cli.env[merged.apiKeyEnv]) {
-    throw new UsageError(
-      `missing API key: environment variable ${merged.apiKeyEnv} (named by "apiKeyEnv" of profile ${profile.name} in ${loaded!.file}) is not set`,
-    );
-  }
+  const merged = await loadProfileOptions(raw, { cwd: process.cwd(), env: cli.env });
   return resolveRunConfig(input, merged, cli.env, () => defaultCacheDir(cli.env));
 }
 
@@ -101,19 +92,7 @@ async function runWithSink(
   let outcome: 'finished' | 'stopped' | 'pipe-closed' = 'finished';
   let partialPath: string | undefined;
   try {
-    provider = await createProvider({
-      kind: config.provider,
-      model: config.model,
-      baseURL: config.baseURL,
-      apiKey: config.apiKey,
-      apiKeyEnv: config.apiKeyEnv,
-      params: config.params,
-      concurrency: config.concurrency,
-      timeoutMs: config.timeoutMs,
-      headers: config.headers,
-      query: config.query,
-      keyHeader: config.keyHeader,
-    });
+    provider = await openProvider(config);
     cache = await openCache(config);
     if (config.input !== '-') {
       void countRows(config.input, inputFormat).then((n) => {
@@ -191,19 +170,6 @@ async function runWithSink(
     );
   }
   return exitCode;
-}
-
-async function openCache(config: RunConfig): Promise<ResponseCache> {
-  // Loaded only when used: better-sqlite3 is a native module and costs start-up time.
-  const { openResponseCache, noCache } = await import('../cache/response-cache.js');
-  if (config.cacheDir === undefined) return noCache();
-  return openResponseCache({ uri: config.cacheUri, dir: config.cacheDir, mode: config.cacheMode, ttlMs: config.cacheTtlMs });
-}
-
-/** Test hooks to shorten backoff; undocumented on purpose. */
-function retryOverrides(env: NodeJS.ProcessEnv) {
-  const base = Number(env.LLMAP_RETRY_BASE_MS);
-  return Number.isFinite(base) && base > 0 ? { baseDelayMs: base, maxDelayMs: base * 8 } : {};
 }
 
 function runInfo(config: RunConfig) {

@@ -1,0 +1,39 @@
+/**
+ * Opens what a model-calling command holds for its whole run: the provider (one client, one
+ * connection pool) and the response cache, both from a validated CallConfig.
+ */
+import type { ResponseCache } from '../cache/cache.js';
+import type { CallConfig } from '../config/call-config.js';
+import { createProvider } from '../providers/factory.js';
+import type { Provider } from '../providers/provider.js';
+
+/** The provider the config names. */
+export function openProvider(config: CallConfig): Promise<Provider> {
+  return createProvider({
+    kind: config.provider,
+    model: config.model,
+    baseURL: config.baseURL,
+    apiKey: config.apiKey,
+    apiKeyEnv: config.apiKeyEnv,
+    params: config.params,
+    concurrency: config.concurrency,
+    timeoutMs: config.timeoutMs,
+    headers: config.headers,
+    query: config.query,
+    keyHeader: config.keyHeader,
+  });
+}
+
+/** The response cache the config names (a no-op cache for --no-cache). */
+export async function openCache(config: CallConfig): Promise<ResponseCache> {
+  // Loaded only when used: better-sqlite3 is a native module and costs start-up time.
+  const { openResponseCache, noCache } = await import('../cache/response-cache.js');
+  if (config.cacheDir === undefined) return noCache();
+  return openResponseCache({ uri: config.cacheUri, dir: config.cacheDir, mode: config.cacheMode, ttlMs: config.cacheTtlMs });
+}
+
+/** Test hooks to shorten backoff; undocumented on purpose. */
+export function retryOverrides(env: NodeJS.ProcessEnv): { baseDelayMs?: number; maxDelayMs?: number } {
+  const base = Number(env.LLMAP_RETRY_BASE_MS);
+  return Number.isFinite(base) && base > 0 ? { baseDelayMs: base, maxDelayMs: base * 8 } : {};
+}
