@@ -56,28 +56,24 @@ export async function callWithRetry(
       if (ticket) ctx.controller?.release(ticket);
       return { error: stoppedError(), latencyMs: 0, attempts: attempt - 1 };
     }
-    let lease: Lease | undefined;
     // Every attempt waits for a slot and its rate-limit turn: a retry is a request like any other,
-    // served first, though (the output waits on it).
-    const waiting = linkedSignal(ctx.signal, ctx.stop);
+    // served first, though (the output waits on it). Most attempts need not wait at all, and then
+    // no signal is linked (that costs more than the rest of the bookkeeping).
+    let lease: Lease | undefined;
     try {
-      ticket ??= await ctx.controller?.acquire(waiting.signal, attempt > 1);
-      lease = await ctx.limiter?.acquire(estimate, waiting.signal, attempt > 1);
+      if (ctx.controller) ticket ??= ctx.controller.tryAcquire() ?? (await ctx.controller.acquire(waitSignal(ctx), attempt > 1));
+      // Only with a slot in hand: a lease spends rate-limit budget.
+      if (ctx.limiter) lease = ctx.limiter.tryAcquire(estimate) ?? (await ctx.limiter.acquire(estimate, waitSignal(ctx), attempt > 1));
     } catch {
       if (ticket) ctx.controller?.release(ticket);
       return { error: stoppedError(), latencyMs: 0, attempts: attempt - 1 };
-    } finally {
-      waiting.dispose();
     }
     ctx.observer.onRequest?.(index);
     if (ticket) ctx.controller?.sent(ticket);
     const started = ctx.now();
-    // A signal of its own per attempt: SDKs add an abort listener to the signal they are given and
-    // do not always remove it, which on the run-wide signal grows without bound (and makes each
-    // addEventListener slower) over a long run.
-    const attemptSignal = linkedSignal(ctx.signal);
     try {
-      const result = await ctx.provider.complete(request, attemptSignal.signal);
+      // The run-wide signal itself: providers keep one listener per signal, not one per call.
+      const result = await ctx.provider.complete(request, ctx.signal);
       const latencyMs = ctx.now() - started;
       lease?.release({ tokens: usedTokens(result.usage), rateLimit: result.rateLimit });
       if (ticket) ctx.controller?.succeeded(ticket, latencyMs);
@@ -103,13 +99,11 @@ export async function callWithRetry(
       ctx.observer.onRetry?.({ index, attempt, delayMs, error });
       if (held && delayMs <= error.retryAfterMs!) continue;
       try {
-        await sleep(delayMs, AbortSignal.any([ctx.signal, ctx.stop]));
+        await sleep(delayMs, waitSignal(ctx));
       } catch {
         if (ticket) ctx.controller?.release(ticket);
         return { error: stoppedError(), latencyMs, attempts: attempt };
       }
-    } finally {
-      attemptSignal.dispose();
     }
   }
 }
@@ -142,20 +136,17 @@ function usedTokens(usage: Usage): number | undefined {
   return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
 }
 
-/** A signal that aborts when any of `parents` does, detached from them by `dispose()`. */
-function linkedSignal(...parents: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const fired = parents.find((p) => p.aborted);
-  if (fired) {
-    controller.abort(fired.reason);
-    return { signal: controller.signal, dispose() {} };
+// One "stop waiting" signal per run (hard or soft stop), made on first need: the queues keep one
+// listener per signal, so every wait of the run must share it.
+const waitSignals = new WeakMap<CallContext, AbortSignal>();
+
+function waitSignal(ctx: CallContext): AbortSignal {
+  let signal = waitSignals.get(ctx);
+  if (signal === undefined) {
+    signal = AbortSignal.any([ctx.signal, ctx.stop]);
+    waitSignals.set(ctx, signal);
   }
-  const listeners = parents.map((parent) => {
-    const onAbort = () => controller.abort(parent.reason);
-    parent.addEventListener('abort', onAbort, { once: true });
-    return () => parent.removeEventListener('abort', onAbort);
-  });
-  return { signal: controller.signal, dispose: () => listeners.forEach((remove) => remove()) };
+  return signal;
 }
 
 function asProviderError(thrown: unknown, signal: AbortSignal): ProviderError {

@@ -11,6 +11,7 @@
  *   queueing our calls). Answers to calls sent before the last decrease are ignored: they show the
  *   old load, so the limit drops at most once per round trip.
  */
+import { AbortGroups } from '../abort-groups.js';
 
 /** Settings of the controller. */
 export interface ConcurrencyControllerOptions {
@@ -36,9 +37,25 @@ export interface CallTicket {
   done: boolean;
 }
 
-interface Waiter {
-  grant(ticket: CallTicket): void;
+/** A call waiting for a slot. */
+class Waiter {
+  constructor(
+    readonly lane: Waiter[],
+    readonly signal: AbortSignal,
+    readonly resolve: (ticket: CallTicket) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+
+  abort(reason: unknown): void {
+    const at = this.lane.indexOf(this);
+    if (at < 0) return;
+    this.lane.splice(at, 1);
+    this.reject(reason);
+  }
 }
+
+// Shared by every controller: one abort listener per signal, however many calls wait on it.
+const waiting = new AbortGroups<Waiter>();
 
 const LATENCY_BATCH = 16;
 const LATENCY_FACTOR = 2;
@@ -78,24 +95,21 @@ export class ConcurrencyController {
     return this.held;
   }
 
+  /** A slot now if one is free and nobody waits for one; undefined otherwise (then call acquire). */
+  tryAcquire(): CallTicket | undefined {
+    return this.held < this.limit && this.retries.length + this.fresh.length === 0 ? this.take() : undefined;
+  }
+
   /** Waits for a free slot (a retry before any new call); rejects with the signal's reason on abort. */
   acquire(signal: AbortSignal, retry = false): Promise<CallTicket> {
     if (signal.aborted) return Promise.reject(signal.reason);
-    if (this.held < this.limit && this.retries.length + this.fresh.length === 0) return Promise.resolve(this.take());
+    const now = this.tryAcquire();
+    if (now) return Promise.resolve(now);
     const lane = retry ? this.retries : this.fresh;
     return new Promise<CallTicket>((resolve, reject) => {
-      const onAbort = () => {
-        lane.splice(lane.indexOf(waiter), 1);
-        reject(signal.reason);
-      };
-      const waiter: Waiter = {
-        grant: (ticket) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(ticket);
-        },
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+      const waiter = new Waiter(lane, signal, resolve, reject);
       lane.push(waiter);
+      waiting.add(signal, waiter);
     });
   }
 
@@ -162,7 +176,8 @@ export class ConcurrencyController {
     while (this.held < this.limit) {
       const next = this.retries.shift() ?? this.fresh.shift();
       if (!next) return;
-      next.grant(this.take());
+      waiting.remove(next.signal, next);
+      next.resolve(this.take());
     }
   }
 

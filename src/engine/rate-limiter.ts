@@ -11,6 +11,7 @@
  * out, new requests wait for the stated reset.
  */
 import type { RateLimitInfo, RateLimitWindow } from '../providers/provider.js';
+import { AbortGroups } from '../abort-groups.js';
 import { TokenBucket, burstFor } from './token-bucket.js';
 
 const RESERVE_MS = 100;
@@ -46,8 +47,11 @@ interface Waiter {
   resolve(lease: Lease): void;
   reject(reason: unknown): void;
   signal: AbortSignal;
-  onAbort(): void;
+  abort(reason: unknown): void;
 }
+
+// One abort listener per signal, however many requests wait on it.
+const waiting = new AbortGroups<Waiter>();
 
 /** Paces requests to the user's and the server's limits. */
 export class RateLimiter {
@@ -95,8 +99,8 @@ export class RateLimiter {
    */
   acquire(tokens: number, signal: AbortSignal, first = false): Promise<Lease> {
     if (signal.aborted) return Promise.reject(signal.reason);
-    const now = this.now();
-    if (this.queue.length === 0 && this.waitMs(tokens, now) === 0) return Promise.resolve(this.grant(tokens, now));
+    const lease = this.tryAcquire(tokens);
+    if (lease) return Promise.resolve(lease);
     return new Promise<Lease>((resolve, reject) => {
       const waiter: Waiter = {
         tokens,
@@ -104,18 +108,25 @@ export class RateLimiter {
         resolve,
         reject,
         signal,
-        onAbort: () => {
+        abort: (reason) => {
           const at = this.queue.indexOf(waiter);
-          if (at >= 0) this.queue.splice(at, 1);
-          reject(signal.reason);
+          if (at < 0) return;
+          this.queue.splice(at, 1);
+          reject(reason);
           if (at === 0) this.reschedule();
         },
       };
-      signal.addEventListener('abort', waiter.onAbort, { once: true });
       const at = first ? this.queue.findIndex((w) => !w.first) : -1;
       this.queue.splice(at < 0 ? this.queue.length : at, 0, waiter);
+      waiting.add(signal, waiter);
       if (this.queue[0] === waiter) this.reschedule();
     });
+  }
+
+  /** A turn now if no wait is due and nobody is queued; undefined otherwise (then call acquire). */
+  tryAcquire(tokens: number): Lease | undefined {
+    const now = this.now();
+    return this.queue.length === 0 && this.waitMs(tokens, now) === 0 ? this.grant(tokens, now) : undefined;
   }
 
   /** Holds every new request for `ms` (a server said retry-after: nobody should hammer it meanwhile). */
@@ -194,7 +205,7 @@ export class RateLimiter {
         return;
       }
       this.queue.shift();
-      head.signal.removeEventListener('abort', head.onAbort);
+      waiting.remove(head.signal, head);
       head.resolve(this.grant(head.tokens, now));
     }
   };

@@ -7,15 +7,11 @@
 import { Pool } from 'undici';
 import { toProviderError, type CallContext } from './errors.js';
 import type { RateLimitInfo } from './provider.js';
+import { AbortGroups } from '../abort-groups.js';
 import type { HeaderSource } from './rate-limit-headers.js';
+import { ReplyCollector, type JsonReply } from './reply-collector.js';
 
-/** A server's answer. */
-export interface JsonReply {
-  status: number;
-  headers: HeaderSource;
-  /** The body as text (parsed by the caller, so a bad body is its error to name). */
-  text: string;
-}
+export type { JsonReply } from './reply-collector.js';
 
 /** POSTs JSON to one server. */
 export interface JsonTransport {
@@ -53,23 +49,17 @@ export function createJsonTransport(opts: JsonTransportOptions): JsonTransport {
     bodyTimeout: opts.timeoutMs,
   });
   const headers = { 'content-type': 'application/json', accept: 'application/json', ...opts.headers };
+  const inFlight = new AbortGroups<ReplyCollector>();
 
   return {
-    async post(path, body, signal) {
-      const res = await pool.request({ origin: url.origin, path: prefix + path + search, method: 'POST', headers, body, signal });
-      const text = await res.body.text();
-      return { status: res.statusCode, headers: headerSource(res.headers), text };
+    post(path, body, signal) {
+      return new Promise<JsonReply>((resolve, reject) => {
+        const collector = new ReplyCollector(resolve, reject, (c) => inFlight.remove(signal, c));
+        inFlight.add(signal, collector);
+        pool.dispatch({ origin: url.origin, path: prefix + path + search, method: 'POST', headers, body }, collector);
+      });
     },
     close: () => pool.close(),
-  };
-}
-
-function headerSource(raw: Record<string, string | string[] | undefined>): HeaderSource {
-  return {
-    get(name) {
-      const v = raw[name.toLowerCase()];
-      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-    },
   };
 }
 

@@ -154,18 +154,22 @@ describe('mapRows', () => {
     await iterator.return?.();
   });
 
-  it('leaves no abort listeners on the run signal when the provider never removes its own (SDKs do not)', async () => {
+  it('adds no abort listener per row to the run signal, even when rows wait for a slot', async () => {
     const run = new AbortController();
-    const leaky = new ScriptedProvider(async (req) => req.prompt);
-    const complete = leaky.complete.bind(leaky);
-    leaky.complete = async (req, signal: AbortSignal) => {
-      signal.addEventListener('abort', () => undefined);
-      return complete(req);
-    };
+    const provider = new ScriptedProvider(async (req) => {
+      await delay(1);
+      return req.prompt;
+    });
     const cells = Array.from({ length: 100 }, (_, i) => `p${i}`);
-    await collect(mapRows(rowsOf(cells), options(leaky, new MapCache(), { signal: run.signal })));
-    expect(leaky.calls).toHaveLength(100);
-    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+    const most = { count: 0 };
+    const out = collect(mapRows(rowsOf(cells), options(provider, new MapCache(), { signal: run.signal, concurrency: 4 })));
+    const watch = setInterval(() => (most.count = Math.max(most.count, getEventListeners(run.signal, 'abort').length)), 0);
+    await out;
+    clearInterval(watch);
+    expect(provider.calls).toHaveLength(100);
+    // One listener per run at most (the shared "stop waiting" group), never one per waiting row.
+    expect(most.count).toBeLessThanOrEqual(1);
+    expect(getEventListeners(run.signal, 'abort').length).toBeLessThanOrEqual(1);
   });
 
   it('a 429 with retry-after holds every row, not just its own, and halves the concurrency', async () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startFakeServer, type FakeServer } from '../fake-server/server.js';
 import { createProvider } from '../../src/providers/factory.js';
@@ -160,6 +161,26 @@ describe.each(vendors)('$kind errors', ({ kind, env, base }) => {
     const err = await failure(await provider(), controller.signal);
 
     expect(err).toMatchObject({ kind: 'aborted', message: 'request aborted', retryable: false });
+  });
+
+  test('calls sharing one signal add one abort listener in all, and aborting it ends every call in flight', async () => {
+    const controller = new AbortController();
+    const p = await provider();
+    await Promise.all(Array.from({ length: 20 }, () => p.complete({ prompt: 'hi' }, controller.signal)));
+    expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+
+    let hung = 0;
+    let bothHung!: () => void;
+    const arrived = new Promise<void>((resolve) => (bothHung = resolve));
+    server.setBehavior(() => {
+      if (++hung === 2) bothHung();
+      return { hang: true };
+    });
+    const calls = [0, 1].map(() => p.complete({ prompt: 'hi' }, controller.signal).catch((e: ProviderError) => e));
+    await arrived;
+    controller.abort();
+    const errs = await Promise.all(calls);
+    expect(errs.map((e) => (e as ProviderError).kind)).toEqual(['aborted', 'aborted']);
   });
 
   test('an already aborted signal sends nothing', async () => {
