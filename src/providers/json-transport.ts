@@ -4,7 +4,13 @@
  * Response, retries we turn off anyway) cost several times what the HTTP exchange itself costs
  * against a fast local server, so chat calls skip them; the wire format is the same.
  */
-import { Pool } from 'undici';
+import type { Pool as PoolClass } from 'undici';
+// The Pool module alone: undici's index also loads fetch, WebSocket, the cache stores and more,
+// about 0.15 s of every run's start-up. test/providers/undici-pool.test.ts pins that this is
+// undici's own Pool, so an upgrade that moves the file fails the tests, not a user's run.
+import poolModule from 'undici/lib/dispatcher/pool.js';
+
+const Pool: typeof PoolClass = poolModule;
 import { toProviderError, type CallContext } from './errors.js';
 import type { RateLimitInfo } from './provider.js';
 import { AbortGroups } from '../abort-groups.js';
