@@ -29,7 +29,7 @@ export function addGenerationOptions(cmd: Command): Command {
 /** --concurrency, --rpm and --tpm. */
 export function addLimitOptions(cmd: Command): Command {
   return cmd
-    .option('-j, --concurrency <n>', 'most calls in flight at once; llmap adapts between 1 and this to the server (default 64)')
+    .option('-j, --concurrency <n>', 'most calls in flight at once: starts there and backs off when the server is overloaded (default: starts at 8, grows to 64)')
     .option('--rpm <n>', 'at most n requests per minute (default: the limit the server states in its rate-limit headers)')
     .option('--tpm <n>', 'at most n tokens (input + output) per minute (default: the limit the server states)');
 }

@@ -65,6 +65,11 @@ export interface CallConfig {
   params: GenerationParams;
   /** The most calls in flight; the engine adapts below it. */
   concurrency: number;
+  /**
+   * Calls in flight at the start: the cap when the user set one (-j or a profile's "concurrency"),
+   * else a few, growing as the server keeps up. Either way overload answers cut it.
+   */
+  startConcurrency: number;
   /** --rpm: requests per minute, when given. */
   requestsPerMinute?: number;
   /** --tpm: tokens per minute, when given. */
@@ -87,6 +92,7 @@ export interface CallConfig {
 }
 
 const DEFAULT_CONCURRENCY = 64;
+const DEFAULT_START_CONCURRENCY = 8;
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_RETRIES = 5;
 const DEFAULT_GRACE_MS = 10_000;
@@ -127,6 +133,7 @@ export function resolveCallConfig(raw: RawCallOptions, env: NodeJS.ProcessEnv, d
     ...(raw.price !== undefined && { price: raw.price }),
     params,
     concurrency,
+    startConcurrency: raw.concurrency === undefined ? Math.min(concurrency, DEFAULT_START_CONCURRENCY) : concurrency,
     ...(rpm !== undefined && { requestsPerMinute: rpm }),
     ...(tpm !== undefined && { tokensPerMinute: tpm }),
     timeoutMs: raw.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration('--timeout', raw.timeout),

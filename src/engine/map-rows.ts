@@ -30,6 +30,8 @@ export interface EngineOptions {
   system?: string;
   /** The most provider calls in flight at once; the engine adapts between 1 and this. */
   concurrency: number;
+  /** Calls in flight at the start, adapting from there (default min(8, concurrency)). */
+  startConcurrency?: number;
   /** Keep exactly `concurrency` calls in flight instead of adapting (default false). */
   fixedConcurrency?: boolean;
   /** Paces calls to --rpm/--tpm and the server's rate-limit headers; absent = no pacing. */
@@ -67,6 +69,7 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
   const stop = opts.stop ?? new AbortController().signal;
   const controller = new ConcurrencyController({
     max: opts.concurrency,
+    start: opts.startConcurrency,
     adaptive: !opts.fixedConcurrency,
     onChange: (n) => opts.observer.onConcurrency?.(n),
   });

@@ -222,4 +222,20 @@ describe('mapRows', () => {
     expect(limits).toEqual([12]);
     expect(provider.maxInFlight).toBe(12);
   });
+
+  it('starts at startConcurrency and still adapts from there', async () => {
+    const provider = new ScriptedProvider(async (req) => {
+      await delay(2);
+      return req.prompt;
+    });
+    const limits: number[] = [];
+    const cells = Array.from({ length: 40 }, (_, i) => `p${i}`);
+    await collect(
+      mapRows(rowsOf(cells), options(provider, new MapCache(), { concurrency: 20, startConcurrency: 12, window: 64, observer: { onConcurrency: (n) => limits.push(n) } })),
+    );
+    expect(limits[0]).toBe(12);
+    // The first 12 rows are all sent before any answer comes back.
+    expect(provider.maxInFlight).toBeGreaterThanOrEqual(12);
+    expect(limits.at(-1)).toBe(20);
+  });
 });
