@@ -1,7 +1,7 @@
 /**
  * The cache key: a versioned hash of everything that changes the answer, and nothing secret.
  */
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 import type { GenerationParams, ProviderKind } from '../providers/provider.js';
 
 /** What identifies one request for caching. Deliberately has no room for an API key or headers. */
@@ -34,16 +34,24 @@ export function cacheKey(input: CacheKeyInput): string {
   if (input.query !== undefined && Object.keys(input.query).length > 0) json += `,"query":${canonicalJSON(input.query)}`;
   if (input.system !== undefined) json += `,"system":${JSON.stringify(input.system)}`;
   json += '}';
-  return `${KEY_VERSION}:${createHash('sha256').update(json).digest('hex')}`;
+  return `${KEY_VERSION}:${sha256Hex(json)}`;
+}
+
+// crypto.hash (Node 20.12+) hashes in one call without a Hash object: a third of the per-row cost.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+/** The SHA-256 of `text`, in hex. */
+export function sha256Hex(text: string): string {
+  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex');
 }
 
 /** Strips trailing slashes and any `user:password@` (credentials never change the answer). */
-function normalizeBaseURL(url: string): string {
+export function normalizeBaseURL(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1').replace(/\/+$/, '');
 }
 
 /** JSON with object keys sorted and undefined members dropped, so key order never matters. */
-function canonicalJSON(value: unknown): string {
+export function canonicalJSON(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJSON).join(',')}]`;
   const record = value as Record<string, unknown>;

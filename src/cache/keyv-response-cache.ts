@@ -3,6 +3,7 @@
  */
 import type { Keyv } from 'keyv';
 import { LRUCache } from 'lru-cache';
+import { batchedReads } from './batched-reads.js';
 import type { CachedResponse, ResponseCache } from './cache.js';
 
 /** The cache modes, as the user types them. */
@@ -55,8 +56,9 @@ export function keyvResponseCache(keyv: Keyv, opts: KeyvResponseCacheOptions): R
         })
       : undefined;
   const remember = (key: string, value: CachedResponse, expires: number | undefined): void => {
-    memory?.set(key, { value: structuredClone(value), expires });
+    memory?.set(key, { value, expires });
   };
+  const readRaw = batchedReads((keys) => keyv.getManyRaw(keys));
   let closed = false;
   // Sets still on their way to the store: close() waits for them, or the last answers of a run
   // could reach a store that is already closed (or a file already written for the last time).
@@ -70,10 +72,11 @@ export function keyvResponseCache(keyv: Keyv, opts: KeyvResponseCacheOptions): R
         if (held.expires === undefined || held.expires > Date.now()) return structuredClone(held.value);
         memory!.delete(key);
       }
-      const raw: unknown = await keyv.getRaw(key);
+      const raw: unknown = await readRaw(key);
       if (typeof raw !== 'object' || raw === null) return undefined;
       const { value, expires } = raw as { value?: unknown; expires?: unknown };
       if (!isCachedResponse(value)) return undefined;
+      // Fresh from the store's JSON: memory keeps this object and hands out only copies of it.
       remember(key, value, typeof expires === 'number' ? expires : undefined);
       return structuredClone(value);
     },
@@ -84,7 +87,7 @@ export function keyvResponseCache(keyv: Keyv, opts: KeyvResponseCacheOptions): R
         // Taken before the store's own clock reading, so memory never outlives the stored entry.
         const expires = ttlMs === undefined ? undefined : Date.now() + ttlMs;
         await keyv.set(key, value, ttlMs);
-        if (mode === 'rw') remember(key, value, expires);
+        if (mode === 'rw') remember(key, structuredClone(value), expires);
       })();
       inFlight.add(write);
       const forget = (): void => void inFlight.delete(write);

@@ -9,12 +9,16 @@ import { keyvResponseCache, type KeyvResponseCacheOptions } from '../../src/cach
 import { openResponseCache } from '../../src/cache/response-cache.js';
 import { SqliteStore } from '../../src/cache/sqlite-store.js';
 
-/** A real SQLite store that counts the reads reaching it. */
+/** A real SQLite store that counts the keys read from it (single reads and batched ones). */
 class CountingStore extends SqliteStore {
   gets = 0;
   override async get<Value>(key: string) {
     this.gets++;
     return super.get<Value>(key);
+  }
+  override async getMany<Value>(keys: string[]) {
+    this.gets += keys.length;
+    return super.getMany<Value>(keys);
   }
 }
 
@@ -109,6 +113,27 @@ describe('memory layer', () => {
     const cache = keyvResponseCache(keyv, { memoryEntries: 10, mode: 'rw' });
     open.push(cache);
     expect(await cache.get('junk')).toBeUndefined();
+  });
+});
+
+describe('batched reads', () => {
+  it('reads made in the same turn reach the store as one batch, each answered with its own value', async () => {
+    const { cache: writer } = layered();
+    for (const k of ['a', 'b', 'c']) await writer.set(k, answer(k));
+    const store = new CountingStore(path.join(tmp, 'cache.sqlite'));
+    const batches: string[][] = [];
+    const getMany = store.getMany.bind(store);
+    store.getMany = async <Value>(keys: string[]) => {
+      batches.push(keys);
+      return getMany<Value>(keys);
+    };
+    const keyv = new Keyv({ store, namespace: 'llm', serialize: JSON.stringify, deserialize: JSON.parse, throwOnErrors: true });
+    const cache = keyvResponseCache(keyv, { memoryEntries: 0, mode: 'rw' });
+    open.push(cache);
+    const got = await Promise.all(['c', 'missing', 'a', 'b', 'a'].map((k) => cache.get(k)));
+    expect(got.map((v) => v?.text)).toEqual(['c', undefined, 'a', 'b', 'a']);
+    // One batch; a key asked twice in it is read once.
+    expect(batches).toEqual([['llm:c', 'llm:missing', 'llm:a', 'llm:b']]);
   });
 });
 

@@ -44,6 +44,24 @@ describe('SqliteStore through keyv', () => {
     expect(await kv.get('a')).toBeUndefined();
   });
 
+  it('getMany answers every key in order over blocks of any size, repeats and expired entries included', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_000_000);
+    const s = store();
+    const kv = keyv(s);
+    for (let i = 0; i < 1200; i += 2) await kv.set(`k${i}`, i);
+    await kv.set('brief', 'gone', 10);
+    vi.setSystemTime(1_000_020);
+    // 1,203 keys: three blocks (512, 512, 179 padded to 256); odd ones were never stored.
+    const keys = [...Array.from({ length: 1200 }, (_, i) => `llm:k${i}`), 'llm:k4', 'llm:brief', 'llm:k4'];
+    const values = await s.getMany<string>(keys);
+    expect(values).toHaveLength(keys.length);
+    expect(values.slice(0, 1200).map((v) => (v === undefined ? undefined : JSON.parse(v as string).value))).toEqual(
+      Array.from({ length: 1200 }, (_, i) => (i % 2 === 0 ? i : undefined)),
+    );
+    expect(values.slice(1200).map((v) => (v === undefined ? undefined : JSON.parse(v as string).value))).toEqual([4, undefined, 4]);
+  });
+
   it('overwrites an existing key', async () => {
     const kv = keyv(store());
     await kv.set('a', 'first');
