@@ -1,7 +1,8 @@
 /**
  * Ctrl-C and SIGTERM for a run: the first signal stops new calls and gives the calls in flight a
  * grace period to finish (their answers are paid for, so they are cached); the second signal, or
- * the end of the grace period, aborts them.
+ * the end of the grace period, aborts them. The run itself may ask for the same soft stop
+ * (--max-cost reached).
  */
 import { setMaxListeners } from 'node:events';
 import type { CliContext } from './context.js';
@@ -14,6 +15,8 @@ export class Interrupts {
   private readonly unsubscribe: () => void;
   /** The first signal received, if any. */
   stoppedBy?: NodeJS.Signals;
+  /** Why the run asked to stop (stopFor), if it did before any signal. */
+  stopReason?: string;
 
   constructor(cli: CliContext, private readonly graceMs: number, private readonly say: (line: string) => void) {
     // Every call in flight listens on these; the default cap of 10 listeners would warn at -j 11.
@@ -38,6 +41,17 @@ export class Interrupts {
     this.hard.abort(new Error(reason));
   }
 
+  /**
+   * The soft stop of a first Ctrl-C, asked for by the run: `reason` is kept for the report, `line`
+   * is said. A no-op once stopped.
+   */
+  stopFor(reason: string, line: string): void {
+    if (this.soft.signal.aborted) return;
+    this.stopReason = reason;
+    this.say(`${line}; waiting up to ${Math.round(this.graceMs / 1000)}s for the calls in flight (press Ctrl-C to abort them)`);
+    this.beginGrace(new Error(reason));
+  }
+
   /** Stops listening for signals and clears the grace timer. */
   dispose(): void {
     this.unsubscribe();
@@ -54,7 +68,11 @@ export class Interrupts {
     this.say(
       `llmap: ${signal}: starting no new calls; waiting up to ${Math.round(this.graceMs / 1000)}s for the calls in flight (press Ctrl-C again to abort them)`,
     );
-    this.soft.abort(new Error(`stopped by ${signal}`));
+    this.beginGrace(new Error(`stopped by ${signal}`));
+  }
+
+  private beginGrace(reason: Error): void {
+    this.soft.abort(reason);
     this.graceTimer = setTimeout(() => this.hard.abort(new Error('grace period over')), this.graceMs);
     this.graceTimer.unref();
   }

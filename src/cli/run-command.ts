@@ -18,11 +18,13 @@ import type { RunObserver } from '../engine/events.js';
 import { countRows, detectFormat, openTableSink, openTableSource } from '../io/index.js';
 import type { TableSink, TableSource } from '../io/table.js';
 import { compileColumn, compileTemplate, type RenderRow } from '../prompt/template.js';
-import type { Provider } from '../providers/provider.js';
+import type { ChatRequest, Provider } from '../providers/provider.js';
 import { createProgress } from '../progress/progress.js';
 import { combineObservers } from '../report/combine-observers.js';
 import { RunStats } from '../report/run-stats.js';
 import { formatSummary, writeReportFile } from '../report/run-report.js';
+import { formatPrice, formatUsd } from '../report/format-units.js';
+import { SpendLimit } from '../report/spend-limit.js';
 import { EXIT } from './exit-codes.js';
 import type { CliContext } from './context.js';
 import { Interrupts } from './interrupts.js';
@@ -42,6 +44,10 @@ export async function runCommand(input: string, raw: RawRunOptions, cli: CliCont
     const render = compilePrompt(config, source);
     const added = addedColumns(config.outputColumn, config.metadata);
     checkNoClash(source, added.map((c) => c.name), config);
+    if (config.dryRun) {
+      const { dryRunCommand } = await import('./dry-run.js');
+      return await dryRunCommand({ config, source, render, cacheKey: runCacheKey(config), run: runInfo(config) }, cli);
+    }
     const sink = await openTableSink({ path: config.output, format: outputFormat, source, added, stdout: cli.stdout });
     return await runWithSink(config, source, sink, render, cli, inputFormat);
   } finally {
@@ -53,6 +59,12 @@ export async function runCommand(input: string, raw: RawRunOptions, cli: CliCont
 async function loadRunConfig(input: string, raw: RawRunOptions, cli: CliContext): Promise<RunConfig> {
   const merged = await loadProfileOptions(raw, { cwd: process.cwd(), env: cli.env });
   return resolveRunConfig(input, merged, cli.env, () => defaultCacheDir(cli.env));
+}
+
+/** The cache key of a request in this run: the dry run must look up exactly what the run would. */
+function runCacheKey(config: RunConfig): (request: ChatRequest) => string {
+  return (req) =>
+    cacheKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, query: config.query, ...req });
 }
 
 function compilePrompt(config: RunConfig, source: TableSource): RenderRow {
@@ -79,13 +91,15 @@ async function runWithSink(
   cli: CliContext,
   inputFormat: Parameters<typeof countRows>[1],
 ): Promise<number> {
-  const stats = new RunStats();
+  const stats = new RunStats({ price: config.pricing });
   const progress = config.quiet ? undefined : createProgress({ stream: cli.stderr, stats });
+  const interrupts = new Interrupts(cli, config.graceMs, (line) => cli.stderr.write(line + '\n'));
   const observers: RunObserver[] = [stats];
   if (progress) observers.push(progress);
   if (config.verbose) observers.push(verboseLog(cli.stderr));
+  const spendLimit = spendLimitFor(config, interrupts);
+  if (spendLimit) observers.push(spendLimit);
   const observer = combineObservers(...observers);
-  const interrupts = new Interrupts(cli, config.graceMs, (line) => cli.stderr.write(line + '\n'));
 
   let provider: Provider | undefined;
   let cache: ResponseCache | undefined;
@@ -94,7 +108,8 @@ async function runWithSink(
   try {
     provider = await openProvider(config);
     cache = await openCache(config);
-    if (config.input !== '-') {
+    // Only the progress display shows the total; counting reads the whole input a second time.
+    if (progress && config.input !== '-') {
       void countRows(config.input, inputFormat).then((n) => {
         observer.onTotal?.(n === undefined || config.limit === undefined ? n : Math.min(n, config.limit));
       });
@@ -103,11 +118,11 @@ async function runWithSink(
     const mapped = mapRows(rows, {
       provider,
       cache,
-      cacheKey: (req) =>
-        cacheKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, query: config.query, ...req }),
+      cacheKey: runCacheKey(config),
       render,
       system: config.system,
       concurrency: config.concurrency,
+      startConcurrency: config.startConcurrency,
       // Always present: with no --rpm/--tpm it paces to the limits the server's headers state.
       rateLimiter: new RateLimiter({ requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute }),
       maxTokens: config.params.maxTokens,
@@ -151,25 +166,49 @@ async function runWithSink(
   }
 
   if (outcome === 'pipe-closed') return EXIT.ok;
-  const failed = stats.snapshot().failed;
+  const snapshot = stats.snapshot();
+  // A stop the run asked for (--max-cost) is not a signal: the run ended early, like failed rows.
   const exitCode =
     outcome === 'stopped'
-      ? interrupts.stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
-      : failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
+      ? interrupts.stoppedBy === 'SIGTERM' ? EXIT.terminated : interrupts.stoppedBy ? EXIT.interrupted : EXIT.someRowsFailed
+      : snapshot.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
   const finalReport = stats.report({
     exitCode,
-    stopped: interrupts.stoppedBy && `signal ${interrupts.stoppedBy}`,
+    stopped: interrupts.stoppedBy ? `signal ${interrupts.stoppedBy}` : interrupts.stopReason,
     run: runInfo(config),
-    price: config.price,
+    price: config.pricing,
   });
   if (config.reportPath) await writeReportFile(config.reportPath, finalReport);
   if (!config.quiet) cli.stderr.write(formatSummary(finalReport) + '\n');
   if (outcome === 'stopped') {
-    cli.stderr.write(
-      `llmap: stopped by ${interrupts.stoppedBy}` + (partialPath ? `; the rows finished so far are in ${partialPath}\n` : '\n'),
-    );
+    const why =
+      interrupts.stoppedBy || !spendLimit
+        ? `stopped by ${interrupts.stoppedBy}`
+        : `stopped: spent ${formatUsd(spendLimit.spent)}, reaching --max-cost ${formatPrice(spendLimit.maxUsd)}; ${notSent(snapshot.total, snapshot.done)}`;
+    cli.stderr.write(`llmap: ${why}` + (partialPath ? `; the rows finished so far are in ${partialPath}\n` : '\n'));
   }
   return exitCode;
+}
+
+/**
+ * --max-cost as an observer that asks for the soft stop of a first Ctrl-C once the spend reaches
+ * the limit. Calls in flight then finish (and are paid for), so the spend can end a little above it.
+ */
+function spendLimitFor(config: RunConfig, interrupts: Interrupts): SpendLimit | undefined {
+  if (config.maxCostUsd === undefined || config.pricing === undefined) return undefined;
+  const max = formatPrice(config.maxCostUsd);
+  return new SpendLimit(config.pricing, config.maxCostUsd, (spent) =>
+    interrupts.stopFor(
+      `--max-cost ${max} reached (spent ${formatUsd(spent)} when the stop began)`,
+      `llmap: spent ${formatUsd(spent)}, reaching --max-cost ${max}: starting no new calls`,
+    ),
+  );
+}
+
+function notSent(total: number | undefined, done: number): string {
+  if (total === undefined) return 'the rest of the input was not sent';
+  const left = Math.max(0, total - done);
+  return `${left} ${left === 1 ? 'row' : 'rows'} not sent`;
 }
 
 function runInfo(config: RunConfig) {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
 import { parseWholeNumber } from './parse-values.js';
+import { resolvePricing, type Pricing } from '../report/price-table.js';
 
 /** The options of `llmap run` as commander hands them over (strings, unvalidated). */
 export interface RawRunOptions extends RawCallOptions {
@@ -20,6 +21,10 @@ export interface RawRunOptions extends RawCallOptions {
   metadata?: boolean;
   limit?: string;
   relaxColumnCount?: boolean;
+  /** --dry-run: count what would be sent, send nothing. */
+  dryRun?: boolean;
+  /** --max-cost: US dollars. */
+  maxCost?: string;
 }
 
 /** How each row's prompt is made. */
@@ -38,6 +43,12 @@ export interface RunConfig extends CallConfig {
   outputColumn: string;
   metadata: boolean;
   limit?: number;
+  /** Count what would be sent and print it; send nothing. */
+  dryRun: boolean;
+  /** Stop starting calls once this many US dollars are spent. */
+  maxCostUsd?: number;
+  /** The price of the model: the profile's, else the built-in table's; undefined when unknown. */
+  pricing?: Pricing;
 }
 
 /**
@@ -59,6 +70,8 @@ export function resolveRunConfig(
   if (output !== '-' && input !== '-' && path.resolve(output) === path.resolve(input)) {
     throw new UsageError(`--output '${output}' is the input file; write to another path`);
   }
+  const pricing = resolvePricing({ profilePrice: call.price, providerName: call.providerName, model: call.model });
+  const maxCostUsd = raw.maxCost === undefined ? undefined : parseMaxCost(raw.maxCost, pricing, call.model);
   return {
     ...call,
     input,
@@ -70,7 +83,25 @@ export function resolveRunConfig(
     outputColumn,
     metadata: raw.metadata ?? false,
     limit,
+    dryRun: raw.dryRun ?? false,
+    ...(maxCostUsd !== undefined && { maxCostUsd }),
+    ...(pricing !== undefined && { pricing }),
   };
+}
+
+/** --max-cost: dollars > 0, and a price to count them with. */
+function parseMaxCost(raw: string, pricing: Pricing | undefined, model: string): number {
+  const usd = /^\s*\d*\.?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(usd) || usd <= 0) {
+    throw new UsageError(`expected --max-cost to be an amount of US dollars > 0 such as 5 or 0.25, got '${raw}'`);
+  }
+  if (pricing === undefined) {
+    throw new UsageError(
+      `--max-cost needs the price of model '${model}', which llmap does not know; ` +
+        'add "price": {"input": USD, "output": USD} (per million tokens) to the profile',
+    );
+  }
+  return usd;
 }
 
 function resolvePrompt(raw: RawRunOptions): PromptSource {

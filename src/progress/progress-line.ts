@@ -1,5 +1,5 @@
 import type { RunSnapshot } from '../report/run-stats.js';
-import { formatCount, formatEta } from '../report/format-units.js';
+import { formatCount, formatEta, formatUsd } from '../report/format-units.js';
 
 /** Recent speeds, measured over a sliding window by the display. */
 export interface ProgressRates {
@@ -9,8 +9,8 @@ export interface ProgressRates {
 
 /**
  * The status text shared by the bar and the plain lines, e.g.
- * `1,200/5,000 rows (24%) 81 rows/s, ETA 47s · 300 cached · 2 failed · tokens 12,345/3,456 · 4,860 req/min · concurrency 12`.
- * The pace part shows once the engine has started.
+ * `1,200/5,000 rows (24%) 81 rows/s, ETA 47s · 300 cached · 2 failed · tokens 12,345/3,456 · $0.0123 · 4,860 req/min · concurrency 12`.
+ * The cost shows when the price is known; the pace part once the engine has started.
  */
 export function formatProgressText(
   snap: RunSnapshot,
@@ -32,7 +32,8 @@ export function formatProgressText(
   }
   const counts = `${head} · ${formatCount(snap.cached)} cached · ${formatCount(snap.failed)} failed`;
   if (compact) return counts;
-  const full = `${counts} · tokens ${formatCount(snap.tokens.input)}/${formatCount(snap.tokens.output)}`;
+  let full = `${counts} · tokens ${formatCount(snap.tokens.input)}/${formatCount(snap.tokens.output)}`;
+  if (snap.cost !== undefined) full += ` · ${formatUsd(snap.cost)}`;
   if (snap.concurrency === undefined) return full;
   return `${full} · ${formatCount(Math.round(rates.requestsPerMinute))} req/min · concurrency ${snap.concurrency}`;
 }

@@ -13,6 +13,21 @@ export function formatRate(perSecond: number): string {
   return perSecond >= 1000 ? countFormat.format(perSecond) : oneDecimal.format(perSecond);
 }
 
+/**
+ * Dollars with cents, four decimals below a dollar where cents would read as free, and two
+ * significant digits below a cent: $12.34, $0.0123, $0.0060, $0.000085.
+ */
+export function formatUsd(usd: number): string {
+  if (usd >= 1) return `$${usd.toFixed(2)}`;
+  if (usd === 0 || usd >= 0.01) return `$${usd.toFixed(4)}`;
+  return `$${usd.toFixed(Math.min(12, 1 - Math.floor(Math.log10(usd))))}`;
+}
+
+/** A price as given, at least to the cent: $0.15, $2.50, $1,000.00, $0.075. */
+export function formatPrice(usd: number): string {
+  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
+}
+
 /** A duration for people: 850ms, 12.3s, 4m 05s, 1h 02m. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { UsageError, describeError } from '../errors.js';
 import type { ErrorCount } from './error-tally.js';
-import { formatCount, formatDuration, formatRate } from './format-units.js';
+import { formatCount, formatDuration, formatPrice, formatRate, formatUsd } from './format-units.js';
 import type { LatencySummary } from './latency-histogram.js';
 
 export type { ErrorCount } from './error-tally.js';
@@ -55,8 +55,10 @@ export interface RunReport {
   /** The adaptive concurrency limit; null when no row reached the engine. */
   concurrency: ConcurrencyRange | null;
   tokens: TokenCounts;
-  /** US dollars spent on this run's input and output tokens at the profile's price; absent when no price is known. */
+  /** US dollars spent on this run's input and output tokens at `price`; absent when no price is known. */
   cost?: number;
+  /** The price `cost` was computed at: US dollars per million tokens, and where it comes from ("profile", "built-in table (as of DATE)", "local server"). */
+  price?: { input: number; output: number; source?: string };
   /** Latency of sent rows in ms; null when no row was sent. */
   latencyMs: LatencySummary | null;
   /** Rows done per second of wall time. */
@@ -105,6 +107,10 @@ export function formatSummary(report: RunReport): string {
     details.push(`latency p50 ${formatLatency(report.latencyMs.p50)} p95 ${formatLatency(report.latencyMs.p95)}`);
   }
   lines.push(`  ${details.join(' · ')}`);
+  if (report.price !== undefined && report.price.source !== undefined) {
+    const { input, output, source } = report.price;
+    lines.push(`  price ${formatPrice(input)} in / ${formatPrice(output)} out per million tokens, from the ${source}`);
+  }
   if (report.concurrency && report.requests > 0) {
     const c = report.concurrency;
     lines.push(
@@ -122,8 +128,8 @@ export function formatSummary(report: RunReport): string {
   return lines.join('\n');
 }
 
-/** Writes `report` as JSON to `path` atomically (temp file in the same folder, then rename). */
-export async function writeReportFile(path: string, report: RunReport): Promise<void> {
+/** Writes `report` (a run's, or a dry run's) as JSON to `path` atomically (temp file in the same folder, then rename). */
+export async function writeReportFile(path: string, report: object): Promise<void> {
   const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(temp, `${JSON.stringify(report, null, 2)}\n`, { flag: 'wx' });
@@ -132,11 +138,6 @@ export async function writeReportFile(path: string, report: RunReport): Promise<
     await unlink(temp).catch(() => undefined);
     throw new UsageError(`cannot write the run report to ${path}: ${describeError(err)}; check the report path`);
   }
-}
-
-/** Dollars with cents, or four decimals below a dollar where cents would read as free. */
-function formatUsd(usd: number): string {
-  return `$${usd.toFixed(usd >= 1 ? 2 : 4)}`;
 }
 
 function formatLatency(ms: number): string {

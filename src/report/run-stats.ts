@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { RetryEvent, RowOutcome, RunObserver } from '../engine/events.js';
 import { ErrorTally } from './error-tally.js';
+import { costOf, type Price } from './price-table.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { safeRunInfo, type ConcurrencyRange, type RunInfo, type RunReport, type TokenCounts } from './run-report.js';
 
@@ -22,6 +23,8 @@ export interface RunSnapshot {
   /** The engine's current concurrency limit (undefined until the engine starts). */
   concurrency: number | undefined;
   tokens: TokenCounts;
+  /** US dollars spent so far (present only when the price is known). */
+  cost?: number;
   /** Wall time since start (until the end, once ended) in ms. */
   elapsedMs: number;
   /** Rows done per second since start. */
@@ -36,8 +39,11 @@ export interface ReportEnd {
   stopped?: string;
   /** Provider, model, input, output... (fields named like credentials are dropped). */
   run?: RunInfo;
-  /** US dollars per million input and output tokens; the report's `cost` is computed when given. */
-  price?: { input: number; output: number };
+  /**
+   * US dollars per million input and output tokens, and where they come from ("profile", "built-in
+   * table (as of DATE)"); the report's `cost` is computed when given. Default: the constructor's.
+   */
+  price?: Price & { source?: string };
 }
 
 /** Clocks, injectable for tests. */
@@ -46,6 +52,8 @@ export interface RunStatsOptions {
   now?: () => number;
   /** Epoch ms clock for the report's timestamps (default Date.now). */
   wallClock?: () => number;
+  /** US dollars per million tokens: snapshots then carry the cost so far. */
+  price?: Price;
 }
 
 const TOP_ERRORS = 5;
@@ -54,6 +62,7 @@ const TOP_ERRORS = 5;
 export class RunStats implements RunObserver {
   private readonly now: () => number;
   private readonly wallClock: () => number;
+  private readonly price: Price | undefined;
   private startedAt = 0;
   private startedWall = 0;
   private endedAt: number | undefined;
@@ -73,6 +82,7 @@ export class RunStats implements RunObserver {
   constructor(opts: RunStatsOptions = {}) {
     this.now = opts.now ?? (() => performance.now());
     this.wallClock = opts.wallClock ?? Date.now;
+    this.price = opts.price;
     this.start();
   }
 
@@ -163,6 +173,7 @@ export class RunStats implements RunObserver {
       rateLimited: this.rateLimited,
       concurrency: this.concurrency?.final,
       tokens: { ...this.tokens },
+      ...(this.price !== undefined && { cost: costOf(this.price, this.tokens.input, this.tokens.output) }),
       elapsedMs,
       rowsPerSecond: perSecond(done, elapsedMs),
     };
@@ -190,9 +201,11 @@ export class RunStats implements RunObserver {
       errors: this.errors.top(TOP_ERRORS),
       exitCode: end.exitCode ?? 0,
     };
-    if (end.price !== undefined) {
-      const usd = (this.tokens.input * end.price.input + this.tokens.output * end.price.output) / 1e6;
-      report.cost = Math.round(usd * 1e6) / 1e6; // to the micro-dollar: float noise would show in the JSON
+    const price: (Price & { source?: string }) | undefined = end.price ?? this.price;
+    if (price !== undefined) {
+      report.cost = costOf(price, this.tokens.input, this.tokens.output);
+      report.price = { input: price.input, output: price.output };
+      if (price.source !== undefined) report.price.source = price.source;
     }
     if (end.stopped !== undefined) report.stopped = end.stopped;
     return report;

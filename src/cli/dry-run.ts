@@ -1,0 +1,59 @@
+/**
+ * `llmap run --dry-run`: the run's input, prompts and cache, counted instead of sent. Never opens
+ * the provider, so not one connection is made to it.
+ */
+import type { RunConfig } from '../config/run-config.js';
+import { dryRun } from '../engine/dry-run.js';
+import { take } from '../engine/take.js';
+import type { TableSource } from '../io/table.js';
+import { loadTokenCounter } from '../prompt/count-tokens.js';
+import type { RenderRow } from '../prompt/template.js';
+import type { ChatRequest } from '../providers/provider.js';
+import { dryRunReport, formatDryRun } from '../report/dry-run-report.js';
+import type { RunInfo } from '../report/run-report.js';
+import { writeReportFile } from '../report/run-report.js';
+import type { CliContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { openCache } from './open-resources.js';
+
+/** What the dry run shares with the run it stands in for. */
+export interface DryRunInputs {
+  config: RunConfig;
+  source: TableSource;
+  render: RenderRow;
+  /** The run's cache key. */
+  cacheKey: (request: ChatRequest) => string;
+  run: RunInfo;
+}
+
+/** Counts, prints the table on stdout (and the report with --report); returns the exit code. */
+export async function dryRunCommand(inputs: DryRunInputs, cli: CliContext): Promise<number> {
+  const { config } = inputs;
+  const counter = await loadTokenCounter(config.model);
+  const cache = await openCache(config);
+  let counts;
+  try {
+    const rows = config.limit === undefined ? inputs.source.rows : take(inputs.source.rows, config.limit);
+    counts = await dryRun(rows, {
+      render: inputs.render,
+      system: config.system,
+      cache,
+      cacheKey: inputs.cacheKey,
+      countTokens: counter.count,
+      repeatsAreHits: config.cacheDir !== undefined && (config.cacheMode === 'rw' || config.cacheMode === 'read'),
+    });
+  } finally {
+    await cache.close();
+  }
+  const report = dryRunReport(counts, {
+    model: config.model,
+    maxTokens: config.params.maxTokens,
+    pricing: config.pricing,
+    inputTokensMethod: counter.method,
+    maxCostUsd: config.maxCostUsd,
+    run: inputs.run,
+  });
+  if (config.reportPath) await writeReportFile(config.reportPath, report);
+  cli.stdout.write(formatDryRun(report, config.params.maxTokens));
+  return EXIT.ok;
+}
