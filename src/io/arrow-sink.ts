@@ -2,7 +2,9 @@ import {
   Bool,
   DataType,
   Field,
+  Float32,
   Float64,
+  FixedSizeList,
   Int32,
   makeBuilder,
   makeData,
@@ -16,19 +18,27 @@ import {
   type Builder,
 } from 'apache-arrow';
 import { AsyncByteQueue } from 'apache-arrow/io/stream';
+import { UsageError } from '../errors.js';
 import { DONE, type ByteTarget } from './byte-target.js';
 import { cellText } from './cell-text.js';
 import { coerceAdded } from './coerce-added.js';
-import type { AddedColumn, AddedColumnType, TableSink, WriteOptions } from './table.js';
+import type { AddedColumn, AddedColumnType, Row, TableSink, WriteOptions } from './table.js';
 
 /** Rows per record batch: big enough to amortise per-batch metadata, small enough to stream. */
 const BATCH_ROWS = 1024;
 
-const ARROW_TYPES: Record<AddedColumnType, () => DataType> = {
+/**
+ * Rows held while a vector column's size is still unknown (no vector seen yet). The schema, so the
+ * size, must be written before the first row; past this many rows it cannot be learnt in bounded memory.
+ */
+export const MAX_HELD_ROWS = 65_536;
+
+const ARROW_TYPES: Record<AddedColumnType, (listSize: number) => DataType> = {
   string: () => new Utf8(),
   boolean: () => new Bool(),
   int: () => new Int32(),
   float: () => new Float64(),
+  'float32-vector': (listSize) => new FixedSizeList(listSize, new Field('item', new Float32(), true)),
 };
 
 /** Collects the writer's bytes synchronously instead of queueing them for an async reader. */
@@ -46,8 +56,10 @@ class ChunkCollector extends AsyncByteQueue {
 
 /**
  * Writes an Arrow IPC file (`fileFormat`) or stream. The schema is the input's Arrow fields with their
- * types (text input: Utf8) plus the added columns (Utf8, Bool, Int32, Float64; all nullable).
- * Dictionary columns are written as their value type, so batches need no dictionary bookkeeping.
+ * types (text input: Utf8) plus the added columns (Utf8, Bool, Int32, Float64, FixedSizeList<Float32>;
+ * all nullable). Dictionary columns are written as their value type, so batches need no dictionary
+ * bookkeeping. A vector column without a `listSize` takes the length of its first vector: rows are
+ * held until one arrives (at most MAX_HELD_ROWS), and with none at all the size is 0.
  */
 export function createArrowSink(
   target: ByteTarget,
@@ -61,15 +73,96 @@ export function createArrowSink(
         DataType.isDictionary(field.type) ? new Field(field.name, field.type.dictionary, true, field.metadata) : field,
       )
     : source.columns.map((column) => new Field(column, new Utf8(), true));
-  const fields = [...inputFields, ...added.map((column) => new Field(column.name, ARROW_TYPES[column.type](), true))];
-  const schema = new Schema(fields, inputSchema?.metadata);
+  const listSizes = added.map((column) => column.listSize);
+  let rowsSeen = 0;
   const convert: Array<(value: unknown) => unknown> = [
     ...inputFields.map((field) => (!inputSchema ? textOrNull : isNested(field.type) ? plainValue : undefinedToNull)),
-    ...added.map((column) => (value: unknown) => coerceAdded(value, column.type)),
+    ...added.map((column, k) =>
+      column.type === 'float32-vector'
+        ? (value: unknown) => checkedVector(value, column.name, listSizes[k], rowsSeen)
+        : (value: unknown) => coerceAdded(value, column.type),
+    ),
   ];
+  let open: OpenWriter | undefined;
+  let held: Row[] = [];
+
+  const start = (): OpenWriter => {
+    const fields = [
+      ...inputFields,
+      ...added.map((column, k) => new Field(column.name, ARROW_TYPES[column.type](listSizes[k] ?? 0), true)),
+    ];
+    const writer = openWriter(new Schema(fields, inputSchema?.metadata), fileFormat);
+    for (const cells of held) writer.append(cells);
+    held = [];
+    return writer;
+  };
+  // Sizes not known yet: the index (among `added`) of each vector column still waiting for one.
+  const unsized = (): number[] => listSizes.flatMap((size, k) => (size === undefined && added[k].type === 'float32-vector' ? [k] : []));
+  if (unsized().length === 0) open = start();
+
+  /** Holds a row until every vector column's size is known; returns the writer once it is. */
+  const hold = (row: Row): OpenWriter | undefined => {
+    const cells = convert.map((fn, i) => fn(row[i]));
+    const at = inputFields.length;
+    for (const k of unsized()) {
+      const cell = cells[at + k];
+      if (cell instanceof Float32Array) listSizes[k] = cell.length;
+    }
+    held.push(cells);
+    const waiting = unsized();
+    if (waiting.length === 0) open = start();
+    else if (held.length >= MAX_HELD_ROWS) {
+      throw new UsageError(
+        `cannot write Arrow: none of the first ${MAX_HELD_ROWS} rows has a vector in column '${added[waiting[0]].name}', ` +
+          'so its size is unknown; give it with --dimensions, or write CSV or JSONL',
+      );
+    }
+    return open;
+  };
+
+  return {
+    write(row) {
+      rowsSeen++;
+      if (open) open.appendRow(row, convert);
+      else if (!hold(row)) return DONE;
+      return open!.maybeEmit(target);
+    },
+    async finish() {
+      open ??= start();
+      await open.finish(target);
+      await target.finish();
+    },
+    async abort(keepPartial) {
+      // A kept partial file is still a readable table: flush the rows held here and close the writer.
+      if (keepPartial) {
+        try {
+          open ??= start();
+          await open.finish(target);
+        } catch {
+          // The target failed; whatever reached it is what the partial file holds.
+        }
+      }
+      return target.abort(keepPartial);
+    },
+  };
+}
+
+/** The writer once the schema is known: builders, batching and the IPC writer. */
+interface OpenWriter {
+  /** Appends already converted cells. */
+  append(cells: unknown[]): void;
+  /** Converts and appends a row (the per-row path: no intermediate array). */
+  appendRow(row: Row, convert: Array<(value: unknown) => unknown>): void;
+  /** Writes a record batch to `target` when enough rows are pending. */
+  maybeEmit(target: ByteTarget): Promise<void> | typeof DONE;
+  /** Writes the last batch and the footer to `target`. */
+  finish(target: ByteTarget): Promise<void>;
+}
+
+function openWriter(schema: Schema, fileFormat: boolean): OpenWriter {
+  const fields = schema.fields;
   const builders: Builder[] = fields.map((field) => makeBuilder({ type: field.type, nullValues: [null, undefined] }));
   let pending = 0;
-
   const collector = new ChunkCollector();
   const writer = fileFormat ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
   // With a schema, reset() writes it (and the file magic) right away: an empty table is still valid.
@@ -85,32 +178,34 @@ export function createArrowSink(
   };
 
   return {
-    write(row) {
+    append(cells) {
+      for (let i = 0; i < builders.length; i++) builders[i].append(cells[i]);
+      pending++;
+    },
+    appendRow(row, convert) {
       for (let i = 0; i < builders.length; i++) builders[i].append(convert[i](row[i]));
-      if (++pending < BATCH_ROWS) return DONE;
+      pending++;
+    },
+    maybeEmit(target) {
+      if (pending < BATCH_ROWS) return DONE;
       emitBatch();
       return target.write(collector.take());
     },
-    async finish() {
+    async finish(target) {
       emitBatch();
       writer.finish();
       await target.write(collector.take());
-      await target.finish();
-    },
-    async abort(keepPartial) {
-      // A kept partial file is still a readable table: flush the rows held here and close the writer.
-      if (keepPartial) {
-        try {
-          emitBatch();
-          writer.finish();
-          await target.write(collector.take());
-        } catch {
-          // The target failed; whatever reached it is what the partial file holds.
-        }
-      }
-      return target.abort(keepPartial);
     },
   };
+}
+
+/** A vector cell, checked against its column's size (a FixedSizeList cannot hold another length). */
+function checkedVector(value: unknown, column: string, size: number | undefined, row: number): Float32Array | null {
+  const vector = coerceAdded(value, 'float32-vector') as Float32Array | null;
+  if (vector !== null && size !== undefined && vector.length !== size) {
+    throw new Error(`output row ${row} has a vector of ${vector.length} values in column '${column}', but the column holds ${size}`);
+  }
+  return vector;
 }
 
 function isNested(type: DataType): boolean {

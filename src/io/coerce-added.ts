@@ -4,7 +4,7 @@ import type { AddedColumnType } from './table.js';
  * An added cell as its declared type; null when it cannot be one (null stays null). Engines hand over
  * typed values already; this keeps a stray string from breaking a typed Arrow or JSONL column.
  */
-export function coerceAdded(value: unknown, type: AddedColumnType): string | number | boolean | null {
+export function coerceAdded(value: unknown, type: AddedColumnType): string | number | boolean | Float32Array | null {
   if (value === null || value === undefined) return null;
   switch (type) {
     case 'string':
@@ -22,5 +22,8 @@ export function coerceAdded(value: unknown, type: AddedColumnType): string | num
       const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() === '' ? NaN : Number(value);
       return Number.isNaN(n) ? null : n;
     }
+    case 'float32-vector':
+      if (value instanceof Float32Array) return value;
+      return Array.isArray(value) && value.every((x) => typeof x === 'number') ? Float32Array.from(value) : null;
   }
 }

@@ -1,11 +1,13 @@
 import { Stringifier } from 'csv-stringify';
 import type { ByteTarget } from './byte-target.js';
 import { jsonText } from './cell-text.js';
+import { vectorJson } from './vector-json.js';
 import type { Row, TableSink } from './table.js';
 
 /**
  * Writes CSV/TSV (RFC 4180 quoting, only where needed, '\n' line ends): the header row first, then one
- * line per row. Cells: strings as is, null empty, numbers/booleans/bigints as text, objects as JSON.
+ * line per row. Cells: strings as is, null empty, numbers/booleans/bigints as text, objects as JSON,
+ * Float32Arrays as JSON arrays.
  */
 export function createCsvSink(target: ByteTarget, columns: string[], delimiter: ',' | '\t'): TableSink {
   const stringifier = new Stringifier({
@@ -14,7 +16,8 @@ export function createCsvSink(target: ByteTarget, columns: string[], delimiter: 
     cast: {
       boolean: (value) => String(value),
       date: (value) => value.toISOString(),
-      object: (value) => jsonText(value),
+      // An embedding: a JSON array, not the {"0": ...} object JSON makes of a typed array.
+      object: (value) => (value instanceof Float32Array ? vectorJson(value) : jsonText(value)),
     },
   });
   // Stringifier is a Transform: write() encodes synchronously and read() takes the bytes back, so

@@ -2,10 +2,11 @@ import type { ByteTarget } from './byte-target.js';
 import { jsonBigint, jsonText } from './cell-text.js';
 import { coerceAdded } from './coerce-added.js';
 import type { AddedColumn, TableSink } from './table.js';
+import { vectorJson } from './vector-json.js';
 
 /**
  * Writes JSON Lines: one object per row, keys = input columns then added columns. Input values keep
- * their JSON types; added values are typed per their column.
+ * their JSON types; added values are typed per their column (a vector column as a JSON array of numbers).
  */
 export function createJsonlSink(target: ByteTarget, columns: string[], added: AddedColumn[]): TableSink {
   const keys = [...columns, ...added.map((column) => column.name)].map((key, i) => `${i === 0 ? '{' : ','}${JSON.stringify(key)}:`);
@@ -33,6 +34,6 @@ function valueJson(value: unknown): string {
     case 'undefined':
       return 'null';
     default:
-      return jsonText(value);
+      return value instanceof Float32Array ? vectorJson(value) : jsonText(value);
   }
 }

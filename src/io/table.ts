@@ -26,13 +26,18 @@ export interface TableSource {
   close(): Promise<void>;
 }
 
-/** Value type of a column llmap adds to the output. */
-export type AddedColumnType = 'string' | 'boolean' | 'int' | 'float';
+/**
+ * Value type of a column llmap adds to the output. 'float32-vector' cells are Float32Arrays (or
+ * null): Arrow FixedSizeList<Float32>, a JSON array in JSONL, JSON array text in CSV/TSV.
+ */
+export type AddedColumnType = 'string' | 'boolean' | 'int' | 'float' | 'float32-vector';
 
 /** A column llmap appends to every row. */
 export interface AddedColumn {
   name: string;
   type: AddedColumnType;
+  /** 'float32-vector' only: values per vector when known up front; else the first vector written sets it. */
+  listSize?: number;
 }
 
 /** A table being written. Rows arrive in output order. */

@@ -29,7 +29,8 @@ export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string)
   };
 }
 
-function authHeader(config: ProviderConfig): Record<string, string> {
+/** The header carrying the key: `Authorization: Bearer`, or the one the preset names (Azure: `api-key`). */
+export function authHeader(config: ProviderConfig): Record<string, string> {
   if (config.apiKey === undefined) return {};
   if (config.keyHeader === 'api-key' || config.keyHeader === 'x-api-key') return { [config.keyHeader]: config.apiKey };
   return { authorization: `Bearer ${config.apiKey}` };
