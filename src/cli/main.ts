@@ -5,8 +5,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError, describeError } from '../errors.js';
 import type { RawRunOptions } from '../config/run-config.js';
 import { addCacheOptions, addEndpointOptions, addGenerationOptions, addLimitOptions, addReportOptions } from './call-options.js';
+import { registerAskCommand } from './ask-command.js';
 import { registerCacheCommand } from './cache-command.js';
 import { processContext, type CliContext } from './context.js';
+import { registerEmbedCommand } from './embed-command.js';
 import { EXIT } from './exit-codes.js';
 import { registerProfilesCommand } from './profiles-command.js';
 import { registerProvidersCommand } from './providers-command.js';
@@ -41,6 +43,8 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
   addReportOptions(run);
   run
     .option('--limit <n>', 'only the first n rows')
+    .option('--dry-run', 'send nothing: count the rows, cache hits, requests, tokens and the cost range the run would have')
+    .option('--max-cost <usd>', 'start no new calls once this many US dollars are spent (exit 2); needs a known price')
     .option('--grace <duration>', 'after Ctrl-C, how long calls in flight may finish (default 10s)')
     .option('--relax-column-count', 'accept CSV rows with more or fewer cells than the header (pad with empty cells, drop extras)')
     .action(async (input: string, opts: RawRunOptions) => {
@@ -51,6 +55,8 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
   registerProvidersCommand(program, cli);
   registerProfilesCommand(program, cli, setExitCode);
   registerCacheCommand(program, cli);
+  registerEmbedCommand(program, cli, setExitCode);
+  registerAskCommand(program, cli, setExitCode);
   return program;
 }
 

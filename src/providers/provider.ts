@@ -82,9 +82,30 @@ export interface Provider {
   readonly model: string;
   /**
    * One call. Throws `ProviderError` on failure (kind says whether to retry); rejects with kind
-   * 'aborted' when `signal` fires. Must not retry by itself.
+   * 'aborted' when `signal` fires. Must not retry by itself. One signal serves every call of a run:
+   * a listener added to it must be removed when the call settles.
    */
   complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult>;
   /** Closes the connection pool. */
+  close(): Promise<void>;
+}
+
+/** Receives each piece of answer text as it arrives; a returned promise holds the stream (backpressure). */
+export type DeltaHandler = (text: string) => void | Promise<void>;
+
+/** A configured model endpoint that streams one answer as it is generated (`llmap ask`). */
+export interface ChatStreamer {
+  /** Provider kind, e.g. 'openai'. */
+  readonly id: ProviderKind;
+  /** Model id sent with every request. */
+  readonly model: string;
+  /**
+   * One streamed call: `onDelta` gets the text piece by piece; resolves with the whole answer once
+   * the stream ends (finishReason null when the server ended it without saying why). Throws
+   * `ProviderError` (kind 'aborted' when `signal` fires, even part way); an error thrown by
+   * `onDelta` ends the stream and is rethrown as is. Must not retry by itself.
+   */
+  stream(request: ChatRequest, onDelta: DeltaHandler, signal: AbortSignal): Promise<ChatResult>;
+  /** Releases the client. */
   close(): Promise<void>;
 }

@@ -42,7 +42,12 @@ export function message(body, answer, stopReason) {
 
 /** The SSE payload of a streamed message, in the real event order. */
 export function messageStream(body, answer, stopReason) {
-  const event = (type, data) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  return messageEvents(body, answer, stopReason).map((e) => e.sse).join('');
+}
+
+/** The events of a streamed message, in order; `piece` is the answer text an event carries. */
+export function messageEvents(body, answer, stopReason) {
+  const event = (type, data) => ({ sse: `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n` });
   const start = {
     id: newId(),
     type: 'message',
@@ -53,16 +58,26 @@ export function messageStream(body, answer, stopReason) {
     stop_sequence: null,
     usage: { input_tokens: promptWords(body), output_tokens: 1 },
   };
-  let out = event('message_start', { message: start });
-  out += event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
-  out += event('ping', {});
+  const events = [
+    event('message_start', { message: start }),
+    event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    event('ping', {}),
+  ];
   for (const piece of splitForStream(answer)) {
-    out += event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } });
+    events.push({ ...event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }), piece });
   }
-  out += event('content_block_stop', { index: 0 });
-  out += event('message_delta', {
-    delta: { stop_reason: stopReason, stop_sequence: null },
-    usage: { output_tokens: countWords(answer) },
-  });
-  return out + event('message_stop', {});
+  events.push(event('content_block_stop', { index: 0 }));
+  events.push(
+    event('message_delta', {
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: countWords(answer) },
+    }),
+  );
+  events.push(event('message_stop', {}));
+  return events;
+}
+
+/** An error event inside a stream (Anthropic sends e.g. overloaded_error part way through an answer). */
+export function streamErrorEvent(type = 'overloaded_error', message = 'Overloaded') {
+  return { sse: `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n` };
 }

@@ -39,6 +39,11 @@ export function chatCompletion(body, answer, finishReason) {
 
 /** The SSE payload of a streamed completion: `data: {chunk}` lines, then `data: [DONE]`. */
 export function chatCompletionStream(body, answer, finishReason) {
+  return chatCompletionEvents(body, answer, finishReason).map((e) => e.sse).join('');
+}
+
+/** The events of a streamed completion, in order; `piece` is the answer text an event carries. */
+export function chatCompletionEvents(body, answer, finishReason) {
   const id = newId();
   const created = now();
   const chunk = (choices, extra) =>
@@ -46,17 +51,18 @@ export function chatCompletionStream(body, answer, finishReason) {
   const withUsage = body.stream_options?.include_usage === true;
   // With include_usage, every chunk carries `usage: null` and one last chunk with no choices carries the counts.
   const nullUsage = withUsage ? { usage: null } : {};
-  let out = chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }], nullUsage);
+  const events = [{ sse: chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }], nullUsage) }];
   for (const piece of splitForStream(answer)) {
-    out += chunk([{ index: 0, delta: { content: piece }, finish_reason: null }], nullUsage);
+    events.push({ sse: chunk([{ index: 0, delta: { content: piece }, finish_reason: null }], nullUsage), piece });
   }
-  out += chunk([{ index: 0, delta: {}, finish_reason: finishReason }], nullUsage);
+  events.push({ sse: chunk([{ index: 0, delta: {}, finish_reason: finishReason }], nullUsage) });
   if (withUsage) {
     const prompt = promptWords(body);
     const completion = countWords(answer);
-    out += chunk([], { usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } });
+    events.push({ sse: chunk([], { usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } }) });
   }
-  return out + 'data: [DONE]\n\n';
+  events.push({ sse: 'data: [DONE]\n\n' });
+  return events;
 }
 
 /** Deterministic unit vector for a text (same text, same vector). */
@@ -94,4 +100,9 @@ export function embeddings(body, defaultDimension) {
 /** The `GET /v1/models` list. */
 export function modelList(ids) {
   return { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake' })) };
+}
+
+/** An error sent inside a stream, as OpenAI-compatible servers do: `data: {"error": {...}}`. */
+export function streamErrorEvent(type = 'server_error', message = 'The server had an error while processing your request.') {
+  return { sse: `data: ${JSON.stringify({ error: { message, type, param: null, code: null } })}\n\n` };
 }

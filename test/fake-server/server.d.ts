@@ -5,6 +5,8 @@ export interface RecordedRequest {
   method: string;
   /** URL path without the query, e.g. '/v1/chat/completions'. */
   path: string;
+  /** Query parameters of the URL, e.g. Azure's `{'api-version': '2024-10-21'}`. */
+  query: Record<string, string>;
   /** Request headers, names lower-cased. */
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON body (the raw text if it is not JSON; undefined if empty). */
@@ -109,6 +111,33 @@ export interface FakeResponse {
   answer?: string;
   /** finish_reason (OpenAI) / stop_reason (Anthropic) for a successful response. */
   finishReason?: string;
+  /** A streamed answer (`stream: true`) sends its first `gate.after` answer pieces, then waits for `gate.open()`. */
+  gate?: StreamGate;
+  /** A streamed answer stops after this many answer pieces: the connection is closed mid-body (outcome 'reset'). */
+  cutStreamAfter?: number;
+  /**
+   * A streamed answer sends the vendor's in-stream error after `after` (default 0) answer pieces, then
+   * ends: Anthropic `event: error` (type default overloaded_error), OpenAI `data: {"error": ...}`
+   * (type default server_error). Outcome 'server_error'.
+   */
+  streamError?: { after?: number; type?: string; message?: string };
+}
+
+/**
+ * Holds streamed answers part way (see `streamGate`). Answers stream one piece per word, e.g.
+ * 'echo:hello world' as 'echo:hello ' and 'world'.
+ */
+export interface StreamGate {
+  /** Answer pieces a stream sends before it is held. */
+  readonly after: number;
+  /** Resolves once a stream has sent its first `after` pieces and is held. */
+  readonly reached: Promise<void>;
+  /** Whether open() was called. */
+  readonly isOpen: boolean;
+  /** Sends the rest of every held stream; later streams pass at once. */
+  open(): void;
+  /** For the server: marks the gate reached; resolves when it opens. */
+  hold(): Promise<void>;
 }
 
 /** Decides how to answer request number `n` (1-based since start or reset). */
@@ -174,6 +203,8 @@ export interface FakeServer {
 }
 
 export function startFakeServer(options?: FakeServerOptions): Promise<FakeServer>;
+/** A closed gate letting a stream send its first `after` (default 1) answer pieces; use as `{gate}` in a behaviour. */
+export function streamGate(after?: number): StreamGate;
 /** The response of a failure kind merged with extra fields, e.g. failure('rate_limit', {retryAfterMs: 10}). */
 export function failure(kind: FailureKind, extra?: FakeResponse): FakeResponse;
 /** A behaviour answering the first `n` requests with `response`, then normally. */

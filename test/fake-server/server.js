@@ -16,6 +16,7 @@ import * as anthropic from './anthropic.js';
 export { failFirst, failure, planBehavior } from './behaviors.js';
 export { DEFAULT_FAULT_MIX, faultMix, mulberry32At, parseFaultMix } from './faults.js';
 export { createRateLimiter, goDuration, rfc3339Seconds } from './rate-limit.js';
+export { streamGate } from './stream-gate.js';
 
 /** Starts a fake server; resolves once it listens. See server.d.ts for the options. */
 export async function startFakeServer(options = {}) {
@@ -58,6 +59,7 @@ export async function startFakeServer(options = {}) {
     const entry = {
       method: req.method,
       path: req.url.split('?')[0],
+      query: Object.fromEntries(new URL(req.url, 'http://fake').searchParams),
       headers: req.headers,
       body,
       time: Date.now(),
@@ -147,11 +149,11 @@ export async function startFakeServer(options = {}) {
     const text = () => act.answer ?? answer(body);
     if (method === 'POST' && path.endsWith('/chat/completions')) {
       const finish = act.finishReason ?? 'stop';
-      if (body?.stream === true) sendSSE(res, openai.chatCompletionStream(body, text(), finish), headers);
+      if (body?.stream === true) return sendSSE(res, openai.chatCompletionEvents(body, text(), finish), headers, act, openai.streamErrorEvent);
       else send(res, 200, openai.chatCompletion(body, text(), finish), headers);
     } else if (method === 'POST' && path.endsWith('/messages')) {
       const stop = act.finishReason ?? 'end_turn';
-      if (body?.stream === true) sendSSE(res, anthropic.messageStream(body, text(), stop), headers);
+      if (body?.stream === true) return sendSSE(res, anthropic.messageEvents(body, text(), stop), headers, act, anthropic.streamErrorEvent);
       else send(res, 200, anthropic.message(body, text(), stop), headers);
     } else if (method === 'POST' && path.endsWith('/embeddings')) send(res, 200, openai.embeddings(body, dimension), headers);
     else if (method === 'GET' && path.endsWith('/models')) send(res, 200, openai.modelList(models), headers);
@@ -228,7 +230,48 @@ function send(res, status, payload, headers) {
   res.end(text);
 }
 
-function sendSSE(res, payload, headers) {
+/**
+ * Streams SSE events; returns the outcome. Whole at once, unless `act.gate` holds the stream after
+ * its first `gate.after` answer pieces until the gate opens, `act.cutStreamAfter` closes the
+ * connection after that many pieces, without the rest of the answer or the end of the body, or
+ * `act.streamError` sends the vendor's in-stream error event after `streamError.after` pieces.
+ */
+function sendSSE(res, events, headers, act, errorEvent) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
-  res.end(payload);
+  if (act.streamError !== undefined) {
+    const { after = 0, type, message } = act.streamError;
+    const at = afterPieces(events, after);
+    res.end(events.slice(0, at).concat(errorEvent(type, message)).map((e) => e.sse).join(''));
+    return 'server_error';
+  }
+  const cut = act.cutStreamAfter;
+  const split = cut ?? act.gate?.after;
+  if (split === undefined) {
+    res.end(events.map((e) => e.sse).join(''));
+    return 'ok';
+  }
+  const at = afterPieces(events, split);
+  res.write(events.slice(0, at).map((e) => e.sse).join(''));
+  if (cut !== undefined) {
+    // end(), not destroy(): what was written still arrives, then the body stops short.
+    res.socket?.end();
+    return 'reset';
+  }
+  const rest = events.slice(at).map((e) => e.sse).join('');
+  void act.gate.hold().then(() => {
+    if (!res.destroyed) res.end(rest);
+  });
+  return 'ok';
+}
+
+/** The index just past the event carrying the n-th answer piece (n = 0: before the first piece). */
+function afterPieces(events, n) {
+  let seen = 0;
+  for (let i = 0; i < events.length; i++) {
+    if (events[i].piece === undefined) continue;
+    if (seen === n) return i;
+    seen++;
+    if (seen === n) return i + 1;
+  }
+  return events.length;
 }
