@@ -57,7 +57,7 @@ export async function runCommand(input: string, raw: RawRunOptions, cli: CliCont
 
 /** The flags, with the selected profile filling what they leave out, validated. */
 async function loadRunConfig(input: string, raw: RawRunOptions, cli: CliContext): Promise<RunConfig> {
-  const merged = await loadProfileOptions(raw, { cwd: process.cwd(), env: cli.env });
+  const merged = await loadProfileOptions(raw, { cwd: process.cwd(), env: cli.env, keyRequired: !raw.dryRun });
   return resolveRunConfig(input, merged, cli.env, () => defaultCacheDir(cli.env));
 }
 

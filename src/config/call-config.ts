@@ -101,7 +101,12 @@ const DEFAULT_GRACE_MS = 10_000;
  * Validates the shared options (flags with a profile's settings merged in) and applies the provider
  * preset. Throws UsageError with a message naming the flag.
  */
-export function resolveCallConfig(raw: RawCallOptions, env: NodeJS.ProcessEnv, defaultCacheDir: () => string): CallConfig {
+export function resolveCallConfig(
+  raw: RawCallOptions,
+  env: NodeJS.ProcessEnv,
+  defaultCacheDir: () => string,
+  opts: { keyRequired?: boolean } = {},
+): CallConfig {
   const cache = resolveCache(raw, defaultCacheDir);
   const providerName = raw.provider ?? 'openai';
   const endpoint = applyPreset(raw, env);
@@ -119,7 +124,7 @@ export function resolveCallConfig(raw: RawCallOptions, env: NodeJS.ProcessEnv, d
     raw.concurrency === undefined ? DEFAULT_CONCURRENCY : parseWholeNumber('--concurrency', raw.concurrency, 1, 10_000);
   const rpm = raw.rpm === undefined ? undefined : parseWholeNumber('--rpm', raw.rpm, 1);
   const tpm = raw.tpm === undefined ? undefined : parseWholeNumber('--tpm', raw.tpm, 1);
-  const key = resolveApiKey(provider, { apiKeyEnv: endpoint.apiKeyEnv, baseURL }, env);
+  const key = keyFor(provider, { apiKeyEnv: endpoint.apiKeyEnv, baseURL }, env, opts.keyRequired ?? true);
   return {
     system: raw.system,
     provider,
@@ -144,6 +149,16 @@ export function resolveCallConfig(raw: RawCallOptions, env: NodeJS.ProcessEnv, d
     quiet: raw.quiet ?? false,
     verbose: raw.verbose ?? false,
   };
+}
+
+/** The key, or (when not required: a dry run, which calls nobody) none when it is not set. */
+function keyFor(...[kind, where, env, required]: [...Parameters<typeof resolveApiKey>, boolean]): ReturnType<typeof resolveApiKey> {
+  try {
+    return resolveApiKey(kind, where, env);
+  } catch (err) {
+    if (required || !(err instanceof UsageError)) throw err;
+    return {};
+  }
 }
 
 /** The cache flags, checked before anything is read so a typo costs nothing. */

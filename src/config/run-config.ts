@@ -62,7 +62,7 @@ export function resolveRunConfig(
   defaultCacheDir: () => string,
 ): RunConfig {
   const prompt = resolvePrompt(raw);
-  const call = resolveCallConfig(raw, env, defaultCacheDir);
+  const call = resolveCallConfig(raw, env, defaultCacheDir, { keyRequired: !raw.dryRun });
   const limit = raw.limit === undefined ? undefined : parseWholeNumber('--limit', raw.limit, 0);
   const outputColumn = raw.outputColumn ?? 'response';
   if (outputColumn.trim() === '') throw new UsageError(`--output-column needs a name`);

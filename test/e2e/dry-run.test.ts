@@ -134,6 +134,16 @@ describe('--dry-run', () => {
     );
   });
 
+  it('needs no API key: it calls nobody (the real run still asks for one)', async () => {
+    const dry = await llmap(['run', 'in.csv', '-c', 'text', '-m', 'gpt-4o-mini', '--max-tokens', '10', '--dry-run']);
+    expect(dry.stderr).toBe('');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('  requests to send  4\n');
+    const real = await llmap(['run', 'in.csv', '-c', 'text', '-m', 'gpt-4o-mini', '--max-tokens', '10']);
+    expect(real.stderr).toBe('llmap: missing API key: set OPENAI_API_KEY for --provider openai (or name another variable with --api-key-env)\n');
+    expect(real.code).toBe(1);
+  });
+
   it('checks the flags and the template like a run does', async () => {
     const res = await llmap(['run', 'in.csv', '-t', '{{txt}}', '-m', 'test', '--base-url', `${server.url}/v1`, '--dry-run']);
     expect(res.stderr).toBe("llmap: --template: placeholder {{txt}} is not a column of in.csv; columns are: id, text\n");
