@@ -3,7 +3,9 @@
  * the Redis client) is imported only when chosen, so `llmap --help` never pays for them.
  */
 import type { Keyv } from 'keyv';
+import type { ReadMany } from './batched-reads.js';
 import { describeCacheLocation, type CacheLocation } from './cache-uri.js';
+import type { SqliteStore } from './sqlite-store.js';
 
 /** The keyv namespace every llmap entry lives under. */
 export const NAMESPACE = 'llm';
@@ -52,4 +54,19 @@ export async function openKeyv(location: CacheLocation): Promise<Keyv> {
       });
     }
   }
+}
+
+/**
+ * For a SQLite cache, reads keyv's raw entries (`{value, expires}`) of many keys straight from the
+ * store: the same prefix, serializer and expiry as keyv.getManyRaw (the store's query skips expired
+ * rows), without its per-key hooks and awaits, which cost more than the lookup itself on a re-run.
+ * Undefined for other stores (keyv's own path serves them).
+ */
+export function directRawReader(keyv: Keyv, location: CacheLocation): ReadMany | undefined {
+  if (location.kind !== 'sqlite') return undefined;
+  const store = keyv.opts.store as SqliteStore;
+  return async (keys) => {
+    const raw = await store.getMany<string>(keys.map((key) => `${NAMESPACE}:${key}`));
+    return raw.map((text) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : undefined));
+  };
 }

@@ -30,7 +30,7 @@ export interface OpenResponseCacheOptions {
 /** Opens (creating if missing) the cache; throws UsageError when `uri` is malformed or the store cannot be used. */
 export async function openResponseCache(opts: OpenResponseCacheOptions): Promise<ResponseCache> {
   const location = parseCacheUri(opts.uri, opts.dir);
-  const [{ openKeyv }, { keyvResponseCache }] = await Promise.all([
+  const [{ openKeyv, directRawReader }, { keyvResponseCache }] = await Promise.all([
     import('./open-keyv.js'),
     import('./keyv-response-cache.js'),
   ]);
@@ -39,6 +39,7 @@ export async function openResponseCache(opts: OpenResponseCacheOptions): Promise
     memoryEntries: opts.memoryEntries ?? DEFAULT_MEMORY_ENTRIES,
     ttlMs: opts.ttlMs,
     mode: opts.mode ?? 'rw',
+    readMany: directRawReader(keyv, location),
   });
 }
 
