@@ -41,7 +41,8 @@ export function addCacheOptions(cmd: Command): Command {
     .option('--cache <uri>', 'the store: sqlite:PATH, file:PATH.json or redis://HOST:PORT[/DB] (default sqlite:<cache-dir>/cache.sqlite)')
     .option('--no-cache', 'neither read nor write the cache')
     .option('--cache-mode <mode>', 'rw (default), read (never store), write (never serve; store only new prompts) or refresh (never serve; replace)')
-    .option('--cache-ttl <age>', 'answers expire this long after being stored: 30d, 12h, 90m (default never)');
+    .option('--cache-ttl <age>', 'answers expire this long after being stored: 30d, 12h, 90m (default never)')
+    .option('--cache-memory <entries>', "this run's answers kept in memory for repeats of their prompts, 0 = none (default 10000)");
   // --cache and --no-cache share one value, where the last one silently wins; seeing both is a mistake.
   const seen = new Set<string>();
   cmd.on('option:cache', () => seen.add('cache'));

@@ -29,7 +29,13 @@ export async function openCache(config: CallConfig): Promise<ResponseCache> {
   // Loaded only when used: better-sqlite3 is a native module and costs start-up time.
   const { openResponseCache, noCache } = await import('../cache/response-cache.js');
   if (config.cacheDir === undefined) return noCache();
-  return openResponseCache({ uri: config.cacheUri, dir: config.cacheDir, mode: config.cacheMode, ttlMs: config.cacheTtlMs });
+  return openResponseCache({
+    uri: config.cacheUri,
+    dir: config.cacheDir,
+    mode: config.cacheMode,
+    ttlMs: config.cacheTtlMs,
+    memoryEntries: config.cacheMemoryEntries,
+  });
 }
 
 /** Test hooks to shorten backoff; undocumented on purpose. */

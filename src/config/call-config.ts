@@ -27,6 +27,8 @@ export interface RawCallOptions {
   cache?: string | boolean;
   cacheMode?: string;
   cacheTtl?: string;
+  /** --cache-memory: answers kept in memory in front of the store. */
+  cacheMemory?: string;
   /** --profile: a profile of the profiles file. */
   profile?: string;
   /** --config: the profiles file. */
@@ -86,6 +88,8 @@ export interface CallConfig {
   cacheMode: CacheMode;
   /** --cache-ttl: entries expire this long after being stored. */
   cacheTtlMs?: number;
+  /** --cache-memory: answers kept in memory in front of the store (undefined = the default). */
+  cacheMemoryEntries?: number;
   reportPath?: string;
   quiet: boolean;
   verbose: boolean;
@@ -165,18 +169,26 @@ function keyFor(...[kind, where, env, required]: [...Parameters<typeof resolveAp
 function resolveCache(
   raw: RawCallOptions,
   defaultCacheDir: () => string,
-): Pick<CallConfig, 'cacheDir' | 'cacheUri' | 'cacheMode' | 'cacheTtlMs'> {
+): Pick<CallConfig, 'cacheDir' | 'cacheUri' | 'cacheMode' | 'cacheTtlMs' | 'cacheMemoryEntries'> {
   const cacheMode = parseChoice('--cache-mode', raw.cacheMode ?? 'rw', CACHE_MODES);
   const cacheTtlMs = raw.cacheTtl === undefined ? undefined : parseAge('--cache-ttl', raw.cacheTtl);
+  const cacheMemoryEntries = raw.cacheMemory === undefined ? undefined : parseWholeNumber('--cache-memory', raw.cacheMemory, 0, 10_000_000);
   if (raw.cache === false) {
-    const other = raw.cacheMode !== undefined ? '--cache-mode' : raw.cacheTtl !== undefined ? '--cache-ttl' : undefined;
+    const other =
+      raw.cacheMode !== undefined ? '--cache-mode' : raw.cacheTtl !== undefined ? '--cache-ttl' : raw.cacheMemory !== undefined ? '--cache-memory' : undefined;
     if (other !== undefined) throw new UsageError(`--no-cache turns the cache off; drop ${other} or --no-cache`);
     return { cacheMode };
   }
   const cacheDir = raw.cacheDir ?? defaultCacheDir();
   const cacheUri = typeof raw.cache === 'string' ? raw.cache : undefined;
   parseCacheUri(cacheUri, cacheDir);
-  return { cacheDir, cacheMode, ...(cacheUri !== undefined && { cacheUri }), ...(cacheTtlMs !== undefined && { cacheTtlMs }) };
+  return {
+    cacheDir,
+    cacheMode,
+    ...(cacheUri !== undefined && { cacheUri }),
+    ...(cacheTtlMs !== undefined && { cacheTtlMs }),
+    ...(cacheMemoryEntries !== undefined && { cacheMemoryEntries }),
+  };
 }
 
 function parseBaseURL(raw: string): string {

@@ -15,3 +15,15 @@ describe('concurrency', () => {
     expect(() => resolve({ concurrency: '0' })).toThrow(/--concurrency/);
   });
 });
+
+describe('--cache-memory', () => {
+  test('a whole number of entries, 0 turning the memory layer off', () => {
+    expect(resolve({ cacheMemory: '500' }).cacheMemoryEntries).toBe(500);
+    expect(resolve({ cacheMemory: '0' }).cacheMemoryEntries).toBe(0);
+    expect(resolve({}).cacheMemoryEntries).toBeUndefined();
+  });
+  test('a bad value names the flag; with --no-cache it is a contradiction', () => {
+    expect(() => resolve({ cacheMemory: '-1' })).toThrow(/--cache-memory/);
+    expect(() => resolve({ cache: false, cacheMemory: '10' })).toThrow('--no-cache turns the cache off; drop --cache-memory or --no-cache');
+  });
+});
