@@ -17,6 +17,13 @@ import { UsageError, describeError } from '../errors.js';
 /** How long a write waits for another process holding the lock before failing (ms). */
 const BUSY_TIMEOUT_MS = 10_000;
 
+/**
+ * WAL pages before a checkpoint copies them into the database (SQLite's default is 1,000). Each
+ * checkpoint fsyncs, and a page changed several times is copied once, so fewer, larger ones cost
+ * less: measured 75 -> 55 µs per insert. The WAL file may grow to ~40 MB during a run.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /** Most keys per `IN (...)` lookup (well under SQLite's limit on bound parameters). */
 const MAX_BLOCK = 512;
 
@@ -86,6 +93,7 @@ export class SqliteStore extends EventEmitter implements KeyvStoreAdapter {
       db = new Database(file, { timeout: this.opts.busyTimeoutMs });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.exec(
         'CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER, created INTEGER)',
       );
@@ -158,7 +166,8 @@ export class SqliteStore extends EventEmitter implements KeyvStoreAdapter {
   /**
    * Stores `value`; committed by the time the promise resolves. Sets made in the same turn of the
    * event loop share one transaction (group commit): at many rows per second a commit per row
-   * costs more than the row, and no caller is told "stored" before its commit.
+   * costs more than the row, and no caller is told "stored" before its commit. (Waiting a few ms
+   * for bigger groups was tried: it left more paid answers uncommitted when a run is killed.)
    */
   set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     const now = Date.now();
