@@ -2,9 +2,9 @@
  * The validated configuration of one `llmap embed`: the shared endpoint, limits and cache settings
  * (a profile filling what the flags leave out) plus the embed flags. Loading and checking only.
  */
-import path from 'node:path';
 import { defaultCacheDir } from '../cache/default-dir.js';
 import { UsageError } from '../errors.js';
+import { checkOutputIsNotInput } from './same-file.js';
 import { NO_EMBEDDINGS_MESSAGE } from '../providers/embeddings.js';
 import { presetEndpoint } from './apply-preset.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
@@ -75,9 +75,7 @@ export function resolveEmbedConfig(
   const outputColumn = raw.outputColumn ?? 'embedding';
   if (outputColumn.trim() === '') throw new UsageError('--output-column needs a name');
   const output = raw.output ?? '-';
-  if (output !== '-' && input !== '-' && path.resolve(output) === path.resolve(input)) {
-    throw new UsageError(`--output '${output}' is the input file; write to another path`);
-  }
+  checkOutputIsNotInput(input, output);
   return {
     ...call,
     input,

@@ -3,8 +3,8 @@
  * Loading and checking only: nothing here opens files or sockets.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { checkOutputIsNotInput } from './same-file.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
 import { parseWholeNumber } from './parse-values.js';
 import { resolvePricing, type Pricing } from '../report/price-table.js';
@@ -67,9 +67,7 @@ export function resolveRunConfig(
   const outputColumn = raw.outputColumn ?? 'response';
   if (outputColumn.trim() === '') throw new UsageError(`--output-column needs a name`);
   const output = raw.output ?? '-';
-  if (output !== '-' && input !== '-' && path.resolve(output) === path.resolve(input)) {
-    throw new UsageError(`--output '${output}' is the input file; write to another path`);
-  }
+  checkOutputIsNotInput(input, output);
   const pricing = resolvePricing({ profilePrice: call.price, providerName: call.providerName, model: call.model });
   const maxCostUsd = raw.maxCost === undefined ? undefined : parseMaxCost(raw.maxCost, pricing, call.model);
   return {

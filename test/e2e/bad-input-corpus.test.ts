@@ -3,7 +3,7 @@
  * exit 1, and leaves nothing at the output path (no temp file either). Inputs that look odd but are
  * fine (CRLF, BOM, a 10 MB cell, a schema-only Arrow stream, non-text cells) go through intact.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   Bool,
@@ -217,6 +217,11 @@ describe('paths and formats', () => {
     const x = input('x.csv', 'a\n1\n');
     await fails([x, '-c', 'a', ...echo], "--output 'in/x.csv' is the input file; write to another path", { output: x });
     await fails([x, '-c', 'a', ...echo], "--output './in/../in/x.csv' is the input file; write to another path", { output: './in/../in/x.csv' });
+    // Another name for the same file: a symlink, and a hard link.
+    symlinkSync(path.join(dir, x), path.join(dir, 'out', 'alias.csv'));
+    await fails([x, '-c', 'a', ...echo], "--output 'out/alias.csv' is the input file; write to another path", { output: 'out/alias.csv' });
+    linkSync(path.join(dir, x), path.join(dir, 'out', 'hard.csv'));
+    await fails([x, '-c', 'a', ...echo], "--output 'out/hard.csv' is the input file; write to another path", { output: 'out/hard.csv' });
     expect(readFileSync(path.join(dir, x), 'utf8')).toBe('a\n1\n');
   });
 });
