@@ -156,7 +156,13 @@ async function runWithSink(
   } catch (err) {
     interrupts.abortNow('run failed');
     await sink.abort(false).catch(() => undefined);
-    throw err instanceof FatalRunError ? new UsageError(err.message) : err;
+    if (!(err instanceof FatalRunError)) throw err;
+    // A CI job reads the report to see what happened, a run stopped by a bad key included.
+    if (config.reportPath) {
+      const report = stats.report({ exitCode: EXIT.fatal, stopped: err.message, run: runInfo(config), price: config.pricing });
+      await writeReportFile(config.reportPath, report).catch(() => undefined);
+    }
+    throw new UsageError(err.message);
   } finally {
     interrupts.dispose();
     progress?.stop();

@@ -168,7 +168,12 @@ describe('llmap run against an OpenAI-compatible server', () => {
       expect(existsSync(out)).toBe(false);
       expect(keyed.requests.length).toBeLessThan(50);
       expect(keyed.requests[0].headers.authorization).toBe(`Bearer ${secret}`);
-      for (const text of [res.stdout, res.stderr]) expect(text).not.toContain(secret);
+      // The report is written all the same, saying why the run stopped; never with the key.
+      const reportText = readFileSync(path.join(dir, 'r.json'), 'utf8');
+      const report = JSON.parse(reportText);
+      expect(report.exitCode).toBe(1);
+      expect(report.stopped).toMatch(/authentication failed \(401\).*MY_KEY/);
+      for (const text of [res.stdout, res.stderr, reportText]) expect(text).not.toContain(secret);
     } finally {
       await keyed.close();
     }
