@@ -17,6 +17,7 @@ import { defaultRetryPolicy } from '../engine/retry.js';
 import { take } from '../engine/take.js';
 import { countRows, detectFormat, openTableSink, openTableSource } from '../io/index.js';
 import type { AddedColumn, TableSink, TableSource } from '../io/table.js';
+import { arrowCellText } from '../io/arrow-cell-text.js';
 import { compileColumn, type RenderRow } from '../prompt/template.js';
 import { createEmbedder, type Embedder } from '../providers/embeddings.js';
 import { createProgress } from '../progress/progress.js';
@@ -44,7 +45,7 @@ export async function runEmbed(input: string, raw: RawEmbedOptions, cli: CliCont
     { relaxColumnCount: config.relaxColumnCount },
   );
   try {
-    const textOf = compileColumn(config.column, source.columns, source.name);
+    const textOf = compileColumn(config.column, source.columns, source.name, arrowCellText(source.arrowSchema));
     if (source.columns.includes(config.outputColumn)) {
       throw new UsageError(`column '${config.outputColumn}' already exists in ${source.name}; name the embedding column with --output-column`);
     }

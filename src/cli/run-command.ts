@@ -15,6 +15,7 @@ import { RateLimiter } from '../engine/rate-limiter.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
 import { take } from '../engine/take.js';
 import type { RunObserver } from '../engine/events.js';
+import { arrowCellText } from '../io/arrow-cell-text.js';
 import { countRows, detectFormat, openTableSink, openTableSource } from '../io/index.js';
 import type { TableSink, TableSource } from '../io/table.js';
 import { compileColumn, compileTemplate, type RenderRow } from '../prompt/template.js';
@@ -68,8 +69,9 @@ function runCacheKey(config: RunConfig): (request: ChatRequest) => string {
 }
 
 function compilePrompt(config: RunConfig, source: TableSource): RenderRow {
-  if (config.prompt.kind === 'column') return compileColumn(config.prompt.column, source.columns, source.name);
-  return compileTemplate(config.prompt.template, source.columns, config.prompt.where, source.name);
+  const textOf = arrowCellText(source.arrowSchema);
+  if (config.prompt.kind === 'column') return compileColumn(config.prompt.column, source.columns, source.name, textOf);
+  return compileTemplate(config.prompt.template, source.columns, config.prompt.where, source.name, textOf);
 }
 
 function checkNoClash(source: TableSource, names: string[], config: RunConfig): void {

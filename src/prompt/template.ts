@@ -65,6 +65,7 @@ export function compileTemplate(
   columns: readonly string[],
   where: string,
   inputName: string,
+  textOf: CellText = defaultText,
 ): RenderRow {
   const { literals, names } = parseTemplate(template, where);
   const indices = names.map((name) => {
@@ -87,7 +88,7 @@ export function compileTemplate(
     let out = literals[0];
     let blank = true;
     for (let k = 0; k < indices.length; k++) {
-      const text = cellText(row[indices[k]]);
+      const text = textOf(row[indices[k]], indices[k]);
       if (blank && text.trim() !== '') blank = false;
       out += text + literals[k + 1];
     }
@@ -96,12 +97,17 @@ export function compileTemplate(
 }
 
 /** The prompt is one column's cell, as is. */
-export function compileColumn(column: string, columns: readonly string[], inputName: string): RenderRow {
+export function compileColumn(column: string, columns: readonly string[], inputName: string, textOf: CellText = defaultText): RenderRow {
   const i = columns.indexOf(column);
   if (i === -1) {
     throw new UsageError(
       `column '${column}' not found in ${inputName}; columns are: ${columns.join(', ')}`,
     );
   }
-  return (row) => cellText(row[i]);
+  return (row) => textOf(row[i], i);
 }
+
+/** A cell as prompt text, given its column index (so typed columns, such as Arrow dates, can differ). */
+export type CellText = (value: unknown, column: number) => string;
+
+const defaultText: CellText = (value) => cellText(value);

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Bool, Float64, Int64, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Bool, DateDay, Float64, Int64, Table, TimestampMillisecond, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeServer, type FakeServer } from '../fake-server/server.js';
 import { ROOT, runCli, tempDir } from './cli.js';
@@ -50,6 +50,24 @@ describe('formats and providers end to end', () => {
     expect([...back.getChild('score')!]).toEqual([0.5, 1.25, null]);
     expect([...back.getChild('ok')!]).toEqual([true, false, true]);
     expect([...back.getChild('response')!]).toEqual(['echo:alpha #1 0.5', 'echo:beta #2 1.25', 'echo:gamma #3 ']);
+  });
+
+  it('Arrow dates and timestamps go into prompts as dates, not epoch milliseconds, and come back typed', async () => {
+    const at = new Date('2024-03-05T12:34:56.000Z');
+    const table = new Table({
+      day: vectorFromArray([at, null], new DateDay()),
+      ts: vectorFromArray([at, at], new TimestampMillisecond()),
+    });
+    const input = path.join(dir, 'dates.arrow');
+    writeFileSync(input, tableToIPC(table, 'file'));
+    const out = path.join(dir, 'dates-out.arrow');
+    const res = await runCli(['run', input, '-t', 'on {{day}} at {{ts}}', '-p', 'echo', '--no-cache', '-o', out, '-q']);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const back = tableFromIPC(readFileSync(out));
+    expect(back.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['day:Date32<DAY>', 'ts:Timestamp<MILLISECOND>', 'response:Utf8']);
+    expect([...back.getChild('ts')!]).toEqual([at.getTime(), at.getTime()]);
+    expect([...back.getChild('response')!]).toEqual(['on 2024-03-05 at 2024-03-05T12:34:56.000Z', 'on  at 2024-03-05T12:34:56.000Z']);
   });
 
   it('CSV in, Arrow stream to stdout, read back by apache-arrow', async () => {
