@@ -67,21 +67,18 @@ export function keyvResponseCache(keyv: Keyv, opts: KeyvResponseCacheOptions): R
   const inFlight = new Set<Promise<void>>();
 
   return {
-    async get(key) {
-      if (mode === 'write' || mode === 'refresh') return undefined;
-      const held = memory?.get(key);
+    get(key) {
+      if (mode === 'write' || mode === 'refresh') return Promise.resolve(undefined);
+      // An empty LRU (a re-run, where nothing new was paid for yet) is not asked at all.
+      const held = memory !== undefined && memory.size > 0 ? memory.get(key) : undefined;
       if (held) {
-        if (held.expires === undefined || held.expires > Date.now()) return structuredClone(held.value);
+        if (held.expires === undefined || held.expires > Date.now()) return Promise.resolve(structuredClone(held.value));
         memory!.delete(key);
       }
-      const raw: unknown = await readRaw(key);
-      if (typeof raw !== 'object' || raw === null) return undefined;
-      const { value } = raw as { value?: unknown };
       // Not kept in memory: read in batches, the store answers in a few µs, and a re-run of a big
       // table reads each row once, so keeping them would only churn the LRU (it cost a fifth of a
       // cached re-run). Memory holds this run's new answers, for repeats of them later in the run.
-      // Fresh from the store's JSON, the value is the caller's own: no copy needed.
-      return isCachedResponse(value) ? value : undefined;
+      return readRaw(key).then(answerIn);
     },
     set(key, value) {
       if (mode === 'read') return Promise.resolve();
@@ -105,6 +102,13 @@ export function keyvResponseCache(keyv: Keyv, opts: KeyvResponseCacheOptions): R
       await keyv.disconnect();
     },
   };
+}
+
+/** The answer in a raw entry (`{value, expires}`), if it is one; fresh from JSON, so the caller's own. */
+function answerIn(raw: unknown): CachedResponse | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { value } = raw as { value?: unknown };
+  return isCachedResponse(value) ? value : undefined;
 }
 
 /** Guards against entries written by something else (or by hand) being served as answers. */

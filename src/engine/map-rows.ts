@@ -88,14 +88,19 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
   // Identical prompts in flight share one call; once it settles, the cache answers later duplicates.
   const inflight = new Map<string, Promise<Resolution>>();
   const resolve = async (key: string, i: number, request: ChatRequest): Promise<Resolution> => {
-    const hit = await opts.cache.get(key);
-    if (hit) return { kind: 'cached', value: hit };
-    const call = await callWithRetry(ctx, i, request);
-    if ('error' in call) return { kind: 'failed', call };
-    const { text, finishReason, usage } = call.result;
-    // Committed before the row counts as done: a crash after this point never loses the answer.
-    await opts.cache.set(key, { text, finishReason, usage, storedAt: Date.now() });
-    return { kind: 'sent', call };
+    try {
+      const hit = await opts.cache.get(key);
+      if (hit) return { kind: 'cached', value: hit };
+      const call = await callWithRetry(ctx, i, request);
+      if ('error' in call) return { kind: 'failed', call };
+      const { text, finishReason, usage } = call.result;
+      // Committed before the row counts as done: a crash after this point never loses the answer.
+      await opts.cache.set(key, { text, finishReason, usage, storedAt: Date.now() });
+      return { kind: 'sent', call };
+    } finally {
+      // Settled: later duplicates ask the cache (here, not in a .finally(): one promise less per row).
+      inflight.delete(key);
+    }
   };
 
   const processRow = async (row: Row, i: number): Promise<MappedRow> => {
@@ -106,7 +111,7 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
     let pending = inflight.get(key);
     const shared = pending !== undefined;
     if (!pending) {
-      pending = resolve(key, i, request).finally(() => inflight.delete(key));
+      pending = resolve(key, i, request);
       inflight.set(key, pending);
     }
     const resolution = await pending;
