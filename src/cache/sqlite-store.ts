@@ -24,6 +24,13 @@ const BUSY_TIMEOUT_MS = 10_000;
  */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
+/**
+ * SQLite's page cache, in KiB (its default is 2 MB). Keys are hashes, so lookups land all over the
+ * key index; with its upper levels cached, a batched read on a 200,000-entry file took 6.6 µs a key
+ * instead of 8.7. Memory grows to this only as pages are read.
+ */
+const PAGE_CACHE_KIB = 32 * 1024;
+
 /** Most keys per `IN (...)` lookup (well under SQLite's limit on bound parameters). */
 const MAX_BLOCK = 512;
 
@@ -94,6 +101,7 @@ export class SqliteStore extends EventEmitter implements KeyvStoreAdapter {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
       db.exec(
         'CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires INTEGER, created INTEGER)',
       );
