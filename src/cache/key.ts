@@ -22,19 +22,28 @@ const KEY_VERSION = 'v1';
 
 /** The cache key for one request: `v1:` + sha256 hex of a canonical JSON of the input. */
 export function cacheKey(input: CacheKeyInput): string {
+  return cacheKeyFor(input)(input);
+}
+
+/**
+ * The cache key function of a run: what every request of the run shares (endpoint, model,
+ * parameters) is written out once, and each row adds its messages. Gives exactly cacheKey's keys.
+ */
+export function cacheKeyFor(fixed: Omit<CacheKeyInput, 'system' | 'prompt'>): (request: { system?: string; prompt: string }) => string {
   // Fields in sorted order by hand (cheaper than a generic sort per row); params are walked
   // generically so a parameter added later changes the key without touching this file.
-  let json = '{';
-  if (input.baseURL !== undefined) json += `"baseURL":${JSON.stringify(normalizeBaseURL(input.baseURL))},`;
-  json += `"model":${JSON.stringify(input.model)}`;
-  json += `,"params":${canonicalJSON(input.params)}`;
-  json += `,"prompt":${JSON.stringify(input.prompt)}`;
-  json += `,"provider":${JSON.stringify(input.provider)}`;
+  let head = '{';
+  if (fixed.baseURL !== undefined) head += `"baseURL":${JSON.stringify(normalizeBaseURL(fixed.baseURL))},`;
+  head += `"model":${JSON.stringify(fixed.model)}`;
+  head += `,"params":${canonicalJSON(fixed.params)}`;
+  head += ',"prompt":';
+  let middle = `,"provider":${JSON.stringify(fixed.provider)}`;
   // Left out when empty so keys made before queries existed stay valid.
-  if (input.query !== undefined && Object.keys(input.query).length > 0) json += `,"query":${canonicalJSON(input.query)}`;
-  if (input.system !== undefined) json += `,"system":${JSON.stringify(input.system)}`;
-  json += '}';
-  return `${KEY_VERSION}:${sha256Hex(json)}`;
+  if (fixed.query !== undefined && Object.keys(fixed.query).length > 0) middle += `,"query":${canonicalJSON(fixed.query)}`;
+  return (request) => {
+    const system = request.system === undefined ? '' : `,"system":${JSON.stringify(request.system)}`;
+    return `${KEY_VERSION}:${sha256Hex(head + JSON.stringify(request.prompt) + middle + system + '}')}`;
+  };
 }
 
 // crypto.hash (Node 20.12+) hashes in one call without a Hash object: a third of the per-row cost.

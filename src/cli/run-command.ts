@@ -6,7 +6,7 @@ import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../config/
 import { loadProfileOptions } from '../config/load-profile-options.js';
 import { defaultCacheDir } from '../cache/default-dir.js';
 import { describeCacheLocation, parseCacheUri } from '../cache/cache-uri.js';
-import { cacheKey } from '../cache/key.js';
+import { cacheKeyFor } from '../cache/key.js';
 import type { ResponseCache } from '../cache/cache.js';
 import { OutputClosedError, UsageError } from '../errors.js';
 import { FatalRunError, mapRows } from '../engine/map-rows.js';
@@ -64,8 +64,7 @@ async function loadRunConfig(input: string, raw: RawRunOptions, cli: CliContext)
 
 /** The cache key of a request in this run: the dry run must look up exactly what the run would. */
 function runCacheKey(config: RunConfig): (request: ChatRequest) => string {
-  return (req) =>
-    cacheKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, query: config.query, ...req });
+  return cacheKeyFor({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, query: config.query });
 }
 
 function compilePrompt(config: RunConfig, source: TableSource): RenderRow {

@@ -1,7 +1,14 @@
 /** Number and time formatting shared by the summary and the progress lines (fixed en-US, not the user's locale, so logs diff cleanly). */
 
-const countFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const oneDecimal = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+// Made on first use: building an Intl.NumberFormat loads ICU data, ~30 ms of start-up that a
+// quiet run (-q) never needs.
+let countFormatter: Intl.NumberFormat | undefined;
+let oneDecimalFormatter: Intl.NumberFormat | undefined;
+const countFormat = { format: (n: number) => (countFormatter ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })).format(n) };
+const oneDecimal = {
+  format: (n: number) =>
+    (oneDecimalFormatter ??= new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })).format(n),
+};
 
 /** A whole count with thousands separators: 12345 -> "12,345". */
 export function formatCount(n: number): string {

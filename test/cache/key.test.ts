@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKey, type CacheKeyInput } from '../../src/cache/key.js';
+import { cacheKey, cacheKeyFor, type CacheKeyInput } from '../../src/cache/key.js';
 import type { GenerationParams } from '../../src/providers/provider.js';
 import { runHelper } from './helpers/spawn.js';
 
@@ -82,5 +82,38 @@ describe('cacheKey', () => {
     const inURL = cacheKey({ ...base, baseURL: `http://user:${secret}@127.0.0.1:8080/v1/` });
     expect(inURL).toBe(PINNED);
     expect(inURL).toMatch(/^v1:[0-9a-f]{64}$/);
+  });
+});
+
+describe('cacheKeyFor', () => {
+  // Keys made by the earlier one-call implementation: a run's key function must match them, or
+  // every answer cached before would be missed.
+  const EARLIER = [
+    [
+      'v1:1a1a3d0b84341f1241c8b2f4efc3cfa38a4832fd68dd0fc6a10ab21591965d2a',
+      'v1:2edf55214862bbe058d350abca3ea291af3e070d7c4f5f3f88e46a8cc6f3e28d',
+      'v1:21cc84207c72fcfa3fb4486310d28135471c20202b84bb20843f79d2e59e595d'
+    ],
+    [
+      'v1:389f59232060290dccd61e50eab0b61350ac6cf31d1e258ea15b4d621bf3bbdf',
+      'v1:70eff7b5dc558c4562c25090a94a557173fe7014c4b0afe19b0c48e409ac3486',
+      'v1:c44676b978b30e14d655d6890cb029eb2d45032a4b78415476759f3992b9d7e5'
+    ],
+    [
+      'v1:8c926a4060551a4eede4137c980be0e3e4d79511af29aa81d8f4106abf7728ae',
+      'v1:ec11a7d7a4d71ddbe19ae973218a06c82f620a9f86216bee6ebfa4df697735f0',
+      'v1:d5fce0d2143a2638de782def07e3522d38f43561cb28b2f6410d6a70bf1eef4d'
+    ]
+  ];
+
+  it('gives the keys earlier versions stored, for every combination of the optional fields', () => {
+    const fixedParts = [
+      { provider: 'openai' as const, model: 'gpt-4o-mini', params: {} },
+      { provider: 'openai' as const, model: 'm', baseURL: 'https://user:pw@host/v1/', params: { temperature: 0, maxTokens: 5 }, query: { 'api-version': '2024-10-21' } },
+      { provider: 'anthropic' as const, model: 'claude', params: { maxTokens: 1024 }, query: {} },
+    ];
+    const requests = [{ prompt: 'hello' }, { prompt: 'é "quoted"\n', system: 'Be brief.' }, { prompt: '', system: '' }];
+    expect(fixedParts.map((fixed) => requests.map(cacheKeyFor(fixed)))).toEqual(EARLIER);
+    expect(fixedParts.map((fixed) => requests.map((request) => cacheKey({ ...fixed, ...request })))).toEqual(EARLIER);
   });
 });
