@@ -38,6 +38,33 @@ export async function openCache(config: CallConfig): Promise<ResponseCache> {
   });
 }
 
+/**
+ * Opens a command's client (provider or embedder) and then the cache, closing the client again if
+ * the cache cannot be opened; `close` closes both, the cache first (its last writes wait on nothing
+ * the client holds).
+ */
+export async function openClientAndCache<C extends { close(): Promise<void> }>(
+  config: CallConfig,
+  openClient: () => Promise<C>,
+): Promise<{ client: C; cache: ResponseCache; close(): Promise<void> }> {
+  const client = await openClient();
+  let cache: ResponseCache;
+  try {
+    cache = await openCache(config);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  return {
+    client,
+    cache,
+    async close() {
+      await cache.close();
+      await client.close();
+    },
+  };
+}
+
 /** Test hooks to shorten backoff; undocumented on purpose. */
 export function retryOverrides(env: NodeJS.ProcessEnv): { baseDelayMs?: number; maxDelayMs?: number } {
   const base = Number(env.LLMAP_RETRY_BASE_MS);

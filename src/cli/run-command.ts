@@ -7,30 +7,24 @@ import { loadProfileOptions } from '../config/load-profile-options.js';
 import { defaultCacheDir } from '../cache/default-dir.js';
 import { describeCacheLocation, parseCacheUri } from '../cache/cache-uri.js';
 import { cacheKeyFor } from '../cache/key.js';
-import type { ResponseCache } from '../cache/cache.js';
-import { OutputClosedError, UsageError } from '../errors.js';
-import { FatalRunError, mapRows } from '../engine/map-rows.js';
+import { UsageError } from '../errors.js';
+import type { RowOutcome } from '../engine/events.js';
+import { mapRows } from '../engine/map-rows.js';
 import { addedCells, addedColumns } from '../engine/output-columns.js';
 import { RateLimiter } from '../engine/rate-limiter.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
-import { take } from '../engine/take.js';
-import type { RunObserver } from '../engine/events.js';
 import { arrowCellText } from '../io/arrow-cell-text.js';
-import { countRows, detectFormat, openTableSink, openTableSource } from '../io/index.js';
-import type { TableSink, TableSource } from '../io/table.js';
+import { detectFormat, openTableSink, openTableSource } from '../io/index.js';
+import type { TableFormat, TableSink, TableSource } from '../io/table.js';
 import { compileColumn, compileTemplate, type RenderRow } from '../prompt/template.js';
-import type { ChatRequest, Provider } from '../providers/provider.js';
-import { createProgress } from '../progress/progress.js';
-import { combineObservers } from '../report/combine-observers.js';
+import type { ChatRequest } from '../providers/provider.js';
 import { RunStats } from '../report/run-stats.js';
-import { formatSummary, writeReportFile } from '../report/run-report.js';
 import { formatPrice, formatUsd } from '../report/format-units.js';
 import { SpendLimit } from '../report/spend-limit.js';
-import { EXIT } from './exit-codes.js';
 import type { CliContext } from './context.js';
-import { Interrupts } from './interrupts.js';
-import { openCache, openProvider, retryOverrides } from './open-resources.js';
-import { verboseLog } from './verbose-log.js';
+import type { Interrupts } from './interrupts.js';
+import { openClientAndCache, openProvider, retryOverrides } from './open-resources.js';
+import { runTable } from './table-run.js';
 
 /** Runs `llmap run <input>` and returns the exit code. Throws user-facing errors for cli/ to print. */
 export async function runCommand(input: string, raw: RawRunOptions, cli: CliContext): Promise<number> {
@@ -90,111 +84,50 @@ async function runWithSink(
   sink: TableSink,
   render: RenderRow,
   cli: CliContext,
-  inputFormat: Parameters<typeof countRows>[1],
+  inputFormat: TableFormat,
 ): Promise<number> {
+  let spendLimit: SpendLimit | undefined;
   const stats = new RunStats({ price: config.pricing });
-  const progress = config.quiet ? undefined : createProgress({ stream: cli.stderr, stats });
-  const interrupts = new Interrupts(cli, config.graceMs, (line) => cli.stderr.write(line + '\n'));
-  const observers: RunObserver[] = [stats];
-  if (progress) observers.push(progress);
-  if (config.verbose) observers.push(verboseLog(cli.stderr));
-  const spendLimit = spendLimitFor(config, interrupts);
-  if (spendLimit) observers.push(spendLimit);
-  const observer = combineObservers(...observers);
-
-  let provider: Provider | undefined;
-  let cache: ResponseCache | undefined;
-  let outcome: 'finished' | 'stopped' | 'pipe-closed' = 'finished';
-  let partialPath: string | undefined;
-  try {
-    provider = await openProvider(config);
-    cache = await openCache(config);
-    // Only the progress display shows the total; counting reads the whole input a second time.
-    if (progress && config.input !== '-') {
-      void countRows(config.input, inputFormat).then((n) => {
-        observer.onTotal?.(n === undefined || config.limit === undefined ? n : Math.min(n, config.limit));
-      });
-    }
-    const rows = config.limit === undefined ? source.rows : take(source.rows, config.limit);
-    const mapped = mapRows(rows, {
-      provider,
-      cache,
-      cacheKey: runCacheKey(config),
-      render,
-      system: config.system,
-      concurrency: config.concurrency,
-      startConcurrency: config.startConcurrency,
-      // Always present: with no --rpm/--tpm it paces to the limits the server's headers state.
-      rateLimiter: new RateLimiter({ requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute }),
-      maxTokens: config.params.maxTokens,
-      window: Math.max(64, config.concurrency * 4),
-      retry: defaultRetryPolicy({ maxAttempts: config.maxAttempts, ...retryOverrides(cli.env) }),
-      observer,
-      signal: interrupts.abort,
-      stop: interrupts.stop,
-    });
-    // After a stop, rows are drained (so calls in flight finish and are cached) but only the
-    // unbroken prefix of finished rows is written: a .partial file is always a true prefix.
-    let prefixIntact = true;
-    try {
-      for await (const { row, outcome: o } of mapped) {
-        if (o.stopped) prefixIntact = false;
-        if (prefixIntact) await sink.write(row.concat(addedCells(o, config.metadata)));
-      }
-    } catch (err) {
-      if (!(err instanceof OutputClosedError)) throw err;
-      outcome = 'pipe-closed';
-    }
-    if (outcome === 'pipe-closed') {
-      interrupts.abortNow('output closed');
-      await sink.abort(false);
-    } else if (interrupts.stop.aborted) {
-      outcome = 'stopped';
-      partialPath = await sink.abort(true);
-    } else {
-      await sink.finish();
-    }
-  } catch (err) {
-    interrupts.abortNow('run failed');
-    await sink.abort(false).catch(() => undefined);
-    if (!(err instanceof FatalRunError)) throw err;
-    // A CI job reads the report to see what happened, a run stopped by a bad key included.
-    if (config.reportPath) {
-      const report = stats.report({ exitCode: EXIT.fatal, stopped: err.message, run: runInfo(config), price: config.pricing });
-      await writeReportFile(config.reportPath, report).catch(() => undefined);
-    }
-    throw new UsageError(err.message);
-  } finally {
-    interrupts.dispose();
-    progress?.stop();
-    observer.onEnd?.();
-    await cache?.close();
-    await provider?.close();
-  }
-
-  if (outcome === 'pipe-closed') return EXIT.ok;
-  const snapshot = stats.snapshot();
-  // A stop the run asked for (--max-cost) is not a signal: the run ended early, like failed rows.
-  const exitCode =
-    outcome === 'stopped'
-      ? interrupts.stoppedBy === 'SIGTERM' ? EXIT.terminated : interrupts.stoppedBy ? EXIT.interrupted : EXIT.someRowsFailed
-      : snapshot.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
-  const finalReport = stats.report({
-    exitCode,
-    stopped: interrupts.stoppedBy ? `signal ${interrupts.stoppedBy}` : interrupts.stopReason,
-    run: runInfo(config),
+  return runTable<RowOutcome>({
+    settings: config,
+    inputRows: source.rows,
+    inputFormat,
+    sink,
+    cli,
+    stats,
+    runInfo: runInfo(config),
     price: config.pricing,
+    async start({ rows, observer, signal, stop }) {
+      const { client: provider, cache, close } = await openClientAndCache(config, () => openProvider(config));
+      const mapped = mapRows(rows, {
+        provider,
+        cache,
+        cacheKey: runCacheKey(config),
+        render,
+        system: config.system,
+        concurrency: config.concurrency,
+        startConcurrency: config.startConcurrency,
+        // Always present: with no --rpm/--tpm it paces to the limits the server's headers state.
+        rateLimiter: new RateLimiter({ requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute }),
+        maxTokens: config.params.maxTokens,
+        window: Math.max(64, config.concurrency * 4),
+        retry: defaultRetryPolicy({ maxAttempts: config.maxAttempts, ...retryOverrides(cli.env) }),
+        observer,
+        signal,
+        stop,
+      });
+      return { mapped, close };
+    },
+    cells: (outcome) => addedCells(outcome, config.metadata),
+    stoppers(interrupts) {
+      spendLimit = spendLimitFor(config, interrupts);
+      return spendLimit ? [spendLimit] : [];
+    },
+    ownStopLine() {
+      const { total, done } = stats.snapshot();
+      return `stopped: spent ${formatUsd(spendLimit!.spent)}, reaching --max-cost ${formatPrice(spendLimit!.maxUsd)}; ${notSent(total, done)}`;
+    },
   });
-  if (config.reportPath) await writeReportFile(config.reportPath, finalReport);
-  if (!config.quiet) cli.stderr.write(formatSummary(finalReport) + '\n');
-  if (outcome === 'stopped') {
-    const why =
-      interrupts.stoppedBy || !spendLimit
-        ? `stopped by ${interrupts.stoppedBy}`
-        : `stopped: spent ${formatUsd(spendLimit.spent)}, reaching --max-cost ${formatPrice(spendLimit.maxUsd)}; ${notSent(snapshot.total, snapshot.done)}`;
-    cli.stderr.write(`llmap: ${why}` + (partialPath ? `; the rows finished so far are in ${partialPath}\n` : '\n'));
-  }
-  return exitCode;
 }
 
 /**

@@ -1,0 +1,147 @@
+/**
+ * The part of `llmap run` and `llmap embed` that is the same: rows mapped by an engine are written
+ * to the sink in input order, with progress and the report watching, Ctrl-C handled (the .partial
+ * file is always a true prefix), every resource closed on every path, and the exit code decided.
+ * Each command supplies its engine and the cells it appends.
+ */
+import { UsageError } from '../errors.js';
+import type { RunObserver } from '../engine/events.js';
+import { FatalRunError } from '../engine/map-rows.js';
+import { take } from '../engine/take.js';
+import { countRows } from '../io/index.js';
+import type { Row, TableFormat, TableSink } from '../io/table.js';
+import { OutputClosedError } from '../errors.js';
+import { createProgress } from '../progress/progress.js';
+import { combineObservers } from '../report/combine-observers.js';
+import type { Price } from '../report/price-table.js';
+import { formatSummary, writeReportFile, type RunInfo } from '../report/run-report.js';
+import type { RunStats } from '../report/run-stats.js';
+import type { CliContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { Interrupts } from './interrupts.js';
+import { verboseLog } from './verbose-log.js';
+
+/** A finished row as an engine yields it. */
+export interface MappedTableRow<O> {
+  row: Row;
+  outcome: O;
+}
+
+/** What the engine of a command is given. */
+export interface EngineWiring {
+  rows: AsyncIterable<Row>;
+  observer: RunObserver;
+  /** Hard stop: aborts calls in flight. */
+  signal: AbortSignal;
+  /** Soft stop: no new calls start. */
+  stop: AbortSignal;
+}
+
+/** A running engine and what it holds open. */
+export interface StartedEngine<O> {
+  mapped: AsyncIterable<MappedTableRow<O>>;
+  /** Closes the cache and the client; called on every path. */
+  close(): Promise<void>;
+}
+
+/** What differs between the commands. */
+export interface TableRunSpec<O extends { stopped?: boolean }> {
+  settings: { input: string; limit?: number; quiet: boolean; verbose: boolean; graceMs: number; reportPath?: string };
+  inputRows: AsyncIterable<Row>;
+  inputFormat: TableFormat;
+  sink: TableSink;
+  cli: CliContext;
+  stats: RunStats;
+  runInfo: RunInfo;
+  price?: Price & { source?: string };
+  /** Opens the client and the cache and starts the engine on the rows. */
+  start(wiring: EngineWiring): Promise<StartedEngine<O>>;
+  /** The cells appended to an input row. */
+  cells(outcome: O): unknown[];
+  /** Observers that may ask for a stop themselves (--max-cost), given the run's interrupts. */
+  stoppers?(interrupts: Interrupts): RunObserver[];
+  /** The line explaining a stop the run asked for itself (not a signal). */
+  ownStopLine?(): string;
+}
+
+/** Runs the command's engine over the input into the sink; returns the exit code. */
+export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSpec<O>): Promise<number> {
+  const { settings, sink, cli, stats } = spec;
+  const progress = settings.quiet ? undefined : createProgress({ stream: cli.stderr, stats });
+  const interrupts = new Interrupts(cli, settings.graceMs, (line) => cli.stderr.write(line + '\n'));
+  const observers: RunObserver[] = [stats];
+  if (progress) observers.push(progress);
+  if (settings.verbose) observers.push(verboseLog(cli.stderr));
+  observers.push(...(spec.stoppers?.(interrupts) ?? []));
+  const observer = combineObservers(...observers);
+
+  let engine: StartedEngine<O> | undefined;
+  let outcome: 'finished' | 'stopped' | 'pipe-closed' = 'finished';
+  let partialPath: string | undefined;
+  try {
+    // Only the progress display shows the total; counting reads the whole input a second time.
+    if (progress && settings.input !== '-') {
+      void countRows(settings.input, spec.inputFormat).then((n) => {
+        observer.onTotal?.(n === undefined || settings.limit === undefined ? n : Math.min(n, settings.limit));
+      });
+    }
+    const rows = settings.limit === undefined ? spec.inputRows : take(spec.inputRows, settings.limit);
+    engine = await spec.start({ rows, observer, signal: interrupts.abort, stop: interrupts.stop });
+    // After a stop, rows are drained (so calls in flight finish and are cached) but only the
+    // unbroken prefix of finished rows is written: a .partial file is always a true prefix.
+    let prefixIntact = true;
+    try {
+      for await (const { row, outcome: o } of engine.mapped) {
+        if (o.stopped) prefixIntact = false;
+        if (prefixIntact) await sink.write(row.concat(spec.cells(o)));
+      }
+    } catch (err) {
+      if (!(err instanceof OutputClosedError)) throw err;
+      outcome = 'pipe-closed';
+    }
+    if (outcome === 'pipe-closed') {
+      interrupts.abortNow('output closed');
+      await sink.abort(false);
+    } else if (interrupts.stop.aborted) {
+      outcome = 'stopped';
+      partialPath = await sink.abort(true);
+    } else {
+      await sink.finish();
+    }
+  } catch (err) {
+    interrupts.abortNow('run failed');
+    await sink.abort(false).catch(() => undefined);
+    if (!(err instanceof FatalRunError)) throw err;
+    // A CI job reads the report to see what happened, a run stopped by a bad key included.
+    if (settings.reportPath) {
+      const report = stats.report({ exitCode: EXIT.fatal, stopped: err.message, run: spec.runInfo, price: spec.price });
+      await writeReportFile(settings.reportPath, report).catch(() => undefined);
+    }
+    throw new UsageError(err.message);
+  } finally {
+    interrupts.dispose();
+    progress?.stop();
+    observer.onEnd?.();
+    await engine?.close();
+  }
+
+  if (outcome === 'pipe-closed') return EXIT.ok;
+  // A stop the run asked for (--max-cost) is not a signal: the run ended early, like failed rows.
+  const exitCode =
+    outcome === 'stopped'
+      ? interrupts.stoppedBy === 'SIGTERM' ? EXIT.terminated : interrupts.stoppedBy ? EXIT.interrupted : EXIT.someRowsFailed
+      : stats.snapshot().failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
+  const finalReport = stats.report({
+    exitCode,
+    stopped: interrupts.stoppedBy ? `signal ${interrupts.stoppedBy}` : interrupts.stopReason,
+    run: spec.runInfo,
+    price: spec.price,
+  });
+  if (settings.reportPath) await writeReportFile(settings.reportPath, finalReport);
+  if (!settings.quiet) cli.stderr.write(formatSummary(finalReport) + '\n');
+  if (outcome === 'stopped') {
+    const why = interrupts.stoppedBy || !spec.ownStopLine ? `stopped by ${interrupts.stoppedBy}` : spec.ownStopLine();
+    cli.stderr.write(`llmap: ${why}` + (partialPath ? `; the rows finished so far are in ${partialPath}\n` : '\n'));
+  }
+  return exitCode;
+}
