@@ -1,21 +1,12 @@
 /** Embeddings over the OpenAI wire format (`POST /embeddings`), for OpenAI and every compatible server. */
-import { callContext } from './errors.js';
 import type { Embedder, EmbedderOptions } from './embeddings.js';
 import { parseEmbeddings } from './embedding-response.js';
-import { createJsonTransport, postForJson } from './json-transport.js';
-import { authHeader } from './openai.js';
-import { parseOpenAIRateLimit } from './rate-limit-headers.js';
+import { postForJson } from './json-transport.js';
+import { openAIEndpoint } from './openai.js';
 
 /** Builds the embedder on the same lean transport as chat: one keep-alive pool, same errors and rate-limit headers. */
 export function createOpenAIEmbedder(config: EmbedderOptions, apiKeyEnv?: string): Embedder {
-  const transport = createJsonTransport({
-    baseURL: config.baseURL ?? 'https://api.openai.com/v1',
-    headers: { ...config.headers, ...authHeader(config) },
-    query: config.query,
-    connections: config.concurrency,
-    timeoutMs: config.timeoutMs,
-  });
-  const ctx = callContext(config, 'api.openai.com', apiKeyEnv, parseOpenAIRateLimit);
+  const { transport, ctx } = openAIEndpoint(config, apiKeyEnv);
 
   return {
     id: 'openai',

@@ -1,21 +1,14 @@
 /** The OpenAI adapter; also every OpenAI-compatible server (Ollama, vLLM, ...) via a base URL. */
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { ProviderError } from '../errors.js';
-import { callContext } from './errors.js';
-import { createJsonTransport, postForJson } from './json-transport.js';
+import { callContext, type CallContext } from './errors.js';
+import { createJsonTransport, postForJson, type JsonTransport } from './json-transport.js';
 import { parseOpenAIRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
 /** Builds the provider: one keep-alive connection pool for the whole run. */
 export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string): Provider {
-  const transport = createJsonTransport({
-    baseURL: config.baseURL ?? 'https://api.openai.com/v1',
-    headers: { ...config.headers, ...authHeader(config) },
-    query: config.query,
-    connections: config.concurrency,
-    timeoutMs: config.timeoutMs,
-  });
-  const ctx = callContext(config, 'api.openai.com', apiKeyEnv, parseOpenAIRateLimit);
+  const { transport, ctx } = openAIEndpoint(config, apiKeyEnv);
 
   return {
     id: 'openai',
@@ -29,8 +22,23 @@ export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string)
   };
 }
 
+/**
+ * The transport (one keep-alive pool to the base URL, auth and the profile's headers on every
+ * request) and call context of an OpenAI-wire endpoint: shared by chat and embeddings.
+ */
+export function openAIEndpoint(config: ProviderConfig, apiKeyEnv?: string): { transport: JsonTransport; ctx: CallContext } {
+  const transport = createJsonTransport({
+    baseURL: config.baseURL ?? 'https://api.openai.com/v1',
+    headers: { ...config.headers, ...authHeader(config) },
+    query: config.query,
+    connections: config.concurrency,
+    timeoutMs: config.timeoutMs,
+  });
+  return { transport, ctx: callContext(config, 'api.openai.com', apiKeyEnv, parseOpenAIRateLimit) };
+}
+
 /** The header carrying the key: `Authorization: Bearer`, or the one the preset names (Azure: `api-key`). */
-export function authHeader(config: ProviderConfig): Record<string, string> {
+function authHeader(config: ProviderConfig): Record<string, string> {
   if (config.apiKey === undefined) return {};
   if (config.keyHeader === 'api-key' || config.keyHeader === 'x-api-key') return { [config.keyHeader]: config.apiKey };
   return { authorization: `Bearer ${config.apiKey}` };
