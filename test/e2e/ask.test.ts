@@ -4,23 +4,12 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { failFirst, failure, startFakeServer, streamGate, type FakeServer } from '../fake-server/server.js';
-import { BIN, baseEnv, runCli, tempDir, type CliResult } from './cli.js';
+import { describe, expect, it } from 'vitest';
+import { failFirst, failure, startFakeServer, streamGate } from '../fake-server/server.js';
+import { BIN, baseEnv, runCli, type CliResult } from './cli.js';
+import { dir, server, useServerAndTempDir } from './fixture.js';
 
-let server: FakeServer;
-let dir: string;
-let cleanup: () => void;
-
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  ({ dir, cleanup } = tempDir());
-});
-afterEach(() => cleanup());
+useServerAndTempDir();
 
 /** The user's environment for a test: its own cache and config homes, so nothing leaks in or out. */
 function env(extra: Record<string, string> = {}): Record<string, string> {

@@ -2,28 +2,18 @@
 // repeats and empty cells, and not one request (or connection) to the server.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeServer, type FakeServer } from '../fake-server/server.js';
-import { runCli, tempDir, type CliResult } from './cli.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from './cli.js';
+import { dir, server, useServerAndTempDir } from './fixture.js';
 
-let server: FakeServer;
-let dir: string;
-let cleanup: () => void;
-
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(() => server.close());
+useServerAndTempDir();
 beforeEach(() => {
-  server.reset();
-  ({ dir, cleanup } = tempDir());
   // Rows 1-2 get cached by a first run; 4 and 7 repeat them; 9 repeats 8; 3 and 6 are empty.
   writeFileSync(
     path.join(dir, 'in.csv'),
     'id,text\n1,hello world\n2,The soup was cold.\n3,\n4,hello world\n5,こんにちは世界\n6,   \n7,The soup was cold.\n8,Bonjour tout le monde\n9,Bonjour tout le monde\n',
   );
 });
-afterEach(() => cleanup());
 
 function llmap(args: string[]): Promise<CliResult> {
   return runCli(args, { cwd: dir, env: { XDG_CONFIG_HOME: path.join(dir, 'config-home'), XDG_CACHE_HOME: path.join(dir, 'cache-home') } });

@@ -5,24 +5,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { parse } from 'csv-parse/sync';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { embeddings } from '../fake-server/openai.js';
-import { failFirst, failure, startFakeServer, type FakeServer } from '../fake-server/server.js';
-import { BIN, baseEnv, runCli, tempDir, type CliResult } from './cli.js';
+import { failFirst, failure } from '../fake-server/server.js';
+import { BIN, baseEnv, runCli, type CliResult } from './cli.js';
+import { dir, server, useServerAndTempDir } from './fixture.js';
 
-let server: FakeServer;
-let dir: string;
-let cleanup: () => void;
-
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  ({ dir, cleanup } = tempDir());
-});
-afterEach(() => cleanup());
+useServerAndTempDir();
 
 const sent = () => server.requests.filter((r) => r.path === '/v1/embeddings');
 const inputsSent = () => sent().map((r) => r.body.input as string[]);

@@ -1,22 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeServer, type FakeServer } from '../fake-server/server.js';
-import { BIN, baseEnv, runCli, tempDir } from './cli.js';
+import { describe, expect, it } from 'vitest';
+import { BIN, baseEnv, runCli } from './cli.js';
+import { dir, server, useServerAndTempDir } from './fixture.js';
 
-let server: FakeServer;
-let dir: string;
-let cleanup: () => void;
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  ({ dir, cleanup } = tempDir());
-});
-afterEach(() => cleanup());
+useServerAndTempDir();
 
 function input(rows: number): string {
   const p = path.join(dir, 'in.csv');

@@ -2,24 +2,14 @@
 // keeps a true prefix as .partial, exits 2, and a rerun with a bigger budget sends only the rest.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeServer, type FakeServer } from '../fake-server/server.js';
-import { runCli, tempDir, type CliResult } from './cli.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from './cli.js';
+import { dir, server, useServerAndTempDir } from './fixture.js';
 
-let server: FakeServer;
-let dir: string;
-let cleanup: () => void;
-
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(() => server.close());
+useServerAndTempDir();
 beforeEach(() => {
-  server.reset();
-  ({ dir, cleanup } = tempDir());
   writeFileSync(path.join(dir, 'in.csv'), 'text\n' + Array.from({ length: 10 }, (_, i) => `row ${i}`).join('\n') + '\n');
 });
-afterEach(() => cleanup());
 
 function llmap(args: string[]): Promise<CliResult> {
   return runCli(args, { cwd: dir, env: { XDG_CONFIG_HOME: path.join(dir, 'config-home'), XDG_CACHE_HOME: path.join(dir, 'cache-home') } });

@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeServer, type Behavior, type FakeServer } from '../fake-server/server.js';
-import { runCli, tempDir } from './cli.js';
+import { describe, expect, it } from 'vitest';
+import { type Behavior } from '../fake-server/server.js';
+import { runCli } from './cli.js';
+import { dir, server, useServerAndTempDir } from './fixture.js';
 
 /**
  * A server-side limit as OpenAI enforces it: a continuous bucket of `perSecond` requests (full at
@@ -32,21 +33,7 @@ function enforceRequestsPerSecond(perSecond: number): Behavior & { refused: numb
   return behavior;
 }
 
-let server: FakeServer;
-let dir: string;
-let cleanup: () => void;
-
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-  ({ dir, cleanup } = tempDir());
-});
-afterEach(() => cleanup());
+useServerAndTempDir();
 
 function args(input: string, ...more: string[]) {
   return ['run', input, '-m', 'test', '--base-url', `${server.url}/v1`, '--no-cache', '-q', ...more];

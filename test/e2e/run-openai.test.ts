@@ -1,24 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { failFirst, startFakeServer, type FakeServer } from '../fake-server/server.js';
-import { runCli, tempDir } from './cli.js';
+import { describe, expect, it } from 'vitest';
+import { startFakeServer } from '../fake-server/server.js';
+import { runCli } from './cli.js';
+import { dir, server, useServerAndTempDir } from './fixture.js';
 
-let server: FakeServer;
-let dir: string;
-let cleanup: () => void;
-
-beforeAll(async () => {
-  server = await startFakeServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.reset();
-  ({ dir, cleanup } = tempDir());
-});
-afterEach(() => cleanup());
+useServerAndTempDir();
 
 const chat = () => server.requests.filter((r) => r.path === '/v1/chat/completions');
 
