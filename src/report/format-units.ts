@@ -30,8 +30,9 @@ export function formatUsd(usd: number): string {
   return `$${usd.toFixed(Math.min(12, 1 - Math.floor(Math.log10(usd))))}`;
 }
 
-/** A price as given, at least to the cent: $0.15, $2.50, $1,000.00, $0.075. */
+/** A price as given, at least to the cent: $0.15, $2.50, $1,000.00, $0.075; below a cent as formatUsd does ($0.0000001 is not "$0.00"). */
 export function formatPrice(usd: number): string {
+  if (usd > 0 && usd < 0.01) return formatUsd(usd);
   return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
 }
 
