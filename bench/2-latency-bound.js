@@ -15,10 +15,13 @@ import { assertBuilt } from './lib/paths.js';
 import { formatResults, noteRow, perSecond, resultRow } from './lib/result-table.js';
 import { assertOk, runLlmapMeasured, runNode } from './lib/run-measured.js';
 import { withFakeServer } from './lib/with-fake-server.js';
+import { medianRuns } from './lib/median-run.js';
 import { withTempDir } from './lib/temp-dir.js';
 import { wholeNumber } from './lib/whole-number.js';
 
 const TARGET = 0.95;
+// Rounds per subject; the median run counts (see lib/median-run.js).
+const ROUNDS = 3;
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '5000' },
@@ -39,15 +42,21 @@ await withTempDir(async (dir) => {
   process.stderr.write(`latency-bound: ${rows} rows, ${latencyMs} ms latency, concurrency ${concurrency} (bound ${bound} rows/s)\n`);
   const { base, llmap } = await withFakeServer(['--latency-ms', String(latencyMs)], dir, async (url) => {
     const j = String(concurrency);
-    const base = assertOk(
-      'baseline client',
-      await runNode(['bench/lib/baseline-client.js', '--input', input, '--output', path.join(dir, 'baseline.csv'), '--url', url, '--concurrency', j]),
+    return medianRuns(
+      {
+        base: async () =>
+          assertOk(
+            'baseline client',
+            await runNode(['bench/lib/baseline-client.js', '--input', input, '--output', path.join(dir, 'baseline.csv'), '--url', url, '--concurrency', j]),
+          ),
+        llmap: async () =>
+          assertOk(
+            'llmap',
+            await runLlmapMeasured(['run', input, '-c', 'text', '-m', 'test', '--base-url', `${url}/v1`, '-j', j, '--no-cache', '-q', '-o', path.join(dir, 'llmap.csv'), '--report', report]),
+          ),
+      },
+      ROUNDS,
     );
-    const llmap = assertOk(
-      'llmap',
-      await runLlmapMeasured(['run', input, '-c', 'text', '-m', 'test', '--base-url', `${url}/v1`, '-j', j, '--no-cache', '-q', '-o', path.join(dir, 'llmap.csv'), '--report', report]),
-    );
-    return { base, llmap };
   });
   if (readFileSync(path.join(dir, 'llmap.csv'), 'utf8') !== readFileSync(path.join(dir, 'baseline.csv'), 'utf8')) {
     throw new Error("llmap's output differs from the baseline client's output");
@@ -56,7 +65,7 @@ await withTempDir(async (dir) => {
   const reached = concurrencyReached(report);
   const share = (run) => `${(rate(run) / bound).toFixed(2)} of bound`;
   const table = formatResults(
-    `2. Latency-bound (${rows.toLocaleString('en-US')} rows, ${latencyMs} ms, -j ${concurrency}, --no-cache; llmap defaults: adaptive concurrency ${reached})`,
+    `2. Latency-bound (${rows.toLocaleString('en-US')} rows, ${latencyMs} ms, -j ${concurrency}, --no-cache; median of ${ROUNDS} interleaved rounds; llmap defaults: adaptive concurrency ${reached})`,
     [
       resultRow({ measure: 'rows/s, llmap vs baseline client', llmap: rate(llmap), baseline: rate(base), target: TARGET, format: perSecond('rows') }),
       noteRow(`share of the bound, -j ÷ latency = ${perSecond('rows')(bound)}`, share(llmap), share(base)),
