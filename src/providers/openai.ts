@@ -62,13 +62,10 @@ function toResult(response: ChatCompletion, endpoint: string): ChatResult {
   if (choice === undefined || typeof content !== 'string') {
     throw new ProviderError('bad_response', `unexpected response from ${endpoint}: no choices[0].message.content text`);
   }
-  const usage = response.usage;
-  return {
-    text: content,
-    finishReason: choice.finish_reason ?? null,
-    usage: {
-      ...(typeof usage?.prompt_tokens === 'number' && { inputTokens: usage.prompt_tokens }),
-      ...(typeof usage?.completion_tokens === 'number' && { outputTokens: usage.completion_tokens }),
-    },
-  };
+  const reported = response.usage;
+  // Assigned rather than spread: this runs once per row.
+  const usage: ChatResult['usage'] = {};
+  if (typeof reported?.prompt_tokens === 'number') usage.inputTokens = reported.prompt_tokens;
+  if (typeof reported?.completion_tokens === 'number') usage.outputTokens = reported.completion_tokens;
+  return { text: content, finishReason: choice.finish_reason ?? null, usage };
 }

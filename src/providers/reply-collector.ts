@@ -74,18 +74,28 @@ export class ReplyCollector {
   }
 }
 
-/** Header lookup over undici's raw [name, value, name, value, ...] list, decoded only when asked. */
+/**
+ * Header lookup over undici's raw [name, value, name, value, ...] list, decoded on the first
+ * lookup, once: the rate-limit parser asks for half a dozen headers per reply.
+ */
 function rawHeaderSource(raw: Buffer[]): HeaderSource {
+  let byName: Map<string, string> | undefined;
   return {
     get(name) {
-      const wanted = name.toLowerCase();
-      let found: string | null = null;
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        if (raw[i].length !== wanted.length || raw[i].toString('latin1').toLowerCase() !== wanted) continue;
-        const value = raw[i + 1].toString('latin1');
-        found = found === null ? value : `${found}, ${value}`;
-      }
-      return found;
+      byName ??= decodeHeaders(raw);
+      return byName.get(name.toLowerCase()) ?? null;
     },
   };
+}
+
+/** Lower-cased names to values; a repeated header's values joined with ', ' as HTTP allows. */
+function decodeHeaders(raw: Buffer[]): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase();
+    const value = raw[i + 1].toString('latin1');
+    const before = headers.get(name);
+    headers.set(name, before === undefined ? value : `${before}, ${value}`);
+  }
+  return headers;
 }
