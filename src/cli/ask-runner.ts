@@ -4,7 +4,6 @@
  * something fails or --verbose asks for it, so `llmap ask ... | other` stays clean.
  */
 import type { CachedResponse, ResponseCache } from '../cache/cache.js';
-import { cacheKey } from '../cache/key.js';
 import { checkPrompt, loadAskConfig, type AskConfig, type RawAskOptions } from '../config/ask-config.js';
 import { OutputClosedError, UsageError, type ProviderError } from '../errors.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
@@ -16,7 +15,7 @@ import { createStreamer } from '../providers/stream-factory.js';
 import { formatDuration } from '../report/format-units.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { openCache, retryOverrides } from './open-resources.js';
+import { chatCacheKey, openCache, providerOptions, retryOverrides } from './open-resources.js';
 
 /** Runs `llmap ask` and returns the exit code. Throws user-facing errors for cli/ to print. */
 export async function askCommand(arg: string | undefined, raw: RawAskOptions, cli: CliContext): Promise<number> {
@@ -25,7 +24,7 @@ export async function askCommand(arg: string | undefined, raw: RawAskOptions, cl
   const prompt = await readPrompt(arg, cli);
   const request: ChatRequest = config.system === undefined ? { prompt } : { system: config.system, prompt };
   // The key `llmap run` makes for the same prompt, so either command answers from the other's entry.
-  const key = cacheKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, query: config.query, ...request });
+  const key = chatCacheKey(config)(request);
 
   const stop = new AbortController();
   let stoppedBy: NodeJS.Signals | undefined;
@@ -59,21 +58,9 @@ export async function askCommand(arg: string | undefined, raw: RawAskOptions, cl
   }
 }
 
-/** The streamer the config names. */
+/** The streamer the config names: one answer at a time, so one connection. */
 function openStreamer(config: AskConfig): Promise<ChatStreamer> {
-  return createStreamer({
-    kind: config.provider,
-    model: config.model,
-    baseURL: config.baseURL,
-    apiKey: config.apiKey,
-    apiKeyEnv: config.apiKeyEnv,
-    params: config.params,
-    concurrency: 1,
-    timeoutMs: config.timeoutMs,
-    headers: config.headers,
-    query: config.query,
-    keyHeader: config.keyHeader,
-  });
+  return createStreamer({ ...providerOptions(config), concurrency: 1 });
 }
 
 /** The prompt argument, or stdin for '-' or for no argument when input is piped in. */

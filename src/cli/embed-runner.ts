@@ -11,15 +11,15 @@ import { UsageError } from '../errors.js';
 import { embedRows, type EmbedOutcome } from '../engine/embed-rows.js';
 import { RateLimiter } from '../engine/rate-limiter.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
-import { detectFormat, openTableSink, openTableSource } from '../io/index.js';
+import { openTableSink } from '../io/index.js';
 import type { AddedColumn, TableFormat, TableSink, TableSource } from '../io/table.js';
 import { arrowCellText } from '../io/arrow-cell-text.js';
 import { compileColumn, type RenderRow } from '../prompt/template.js';
 import { createEmbedder, type Embedder } from '../providers/embeddings.js';
 import { RunStats } from '../report/run-stats.js';
 import type { CliContext } from './context.js';
-import { openClientAndCache, retryOverrides } from './open-resources.js';
-import { runTable } from './table-run.js';
+import { openClientAndCache, providerOptions, retryOverrides } from './open-resources.js';
+import { openInput, runTable } from './table-run.js';
 
 // Rows read ahead are capped: enough for a full batch per request in flight, never unbounded.
 const MAX_WINDOW_ROWS = 100_000;
@@ -29,12 +29,7 @@ const STDIN_LINGER_MS = 200;
 /** Runs `llmap embed <input>` and returns the exit code. Throws user-facing errors for cli/ to print. */
 export async function runEmbed(input: string, raw: RawEmbedOptions, cli: CliContext): Promise<number> {
   const config = await loadEmbedConfig(input, raw, { cwd: process.cwd(), env: cli.env });
-  const inputFormat = detectFormat(config.input, config.inputFormat, '--input-format');
-  const outputFormat = detectFormat(config.output, config.outputFormat, '--output-format');
-  const source = await openTableSource(
-    { path: config.input, format: inputFormat, stdin: cli.stdin },
-    { relaxColumnCount: config.relaxColumnCount },
-  );
+  const { source, inputFormat, outputFormat } = await openInput(config, cli);
   try {
     const textOf = compileColumn(config.column, source.columns, source.name, arrowCellText(source.arrowSchema));
     if (source.columns.includes(config.outputColumn)) {
@@ -93,20 +88,7 @@ async function embedWithSink(
 }
 
 function openEmbedder(config: EmbedConfig): Promise<Embedder> {
-  return createEmbedder({
-    kind: config.provider,
-    model: config.model,
-    baseURL: config.baseURL,
-    apiKey: config.apiKey,
-    apiKeyEnv: config.apiKeyEnv,
-    params: {},
-    concurrency: config.concurrency,
-    timeoutMs: config.timeoutMs,
-    headers: config.headers,
-    query: config.query,
-    keyHeader: config.keyHeader,
-    ...(config.dimensions !== undefined && { dimensions: config.dimensions }),
-  });
+  return createEmbedder({ ...providerOptions(config), params: {}, ...(config.dimensions !== undefined && { dimensions: config.dimensions }) });
 }
 
 function runInfo(config: EmbedConfig) {

@@ -4,12 +4,13 @@
  */
 import type { ResponseCache } from '../cache/cache.js';
 import type { CallConfig } from '../config/call-config.js';
-import { createProvider } from '../providers/factory.js';
-import type { Provider } from '../providers/provider.js';
+import { cacheKeyFor } from '../cache/key.js';
+import { createProvider, type ProviderOptions } from '../providers/factory.js';
+import type { ChatRequest, Provider } from '../providers/provider.js';
 
-/** The provider the config names. */
-export function openProvider(config: CallConfig): Promise<Provider> {
-  return createProvider({
+/** What every client (chat, streaming, embeddings) is built from: the config's endpoint, key and limits. */
+export function providerOptions(config: CallConfig): ProviderOptions {
+  return {
     kind: config.provider,
     model: config.model,
     baseURL: config.baseURL,
@@ -21,7 +22,20 @@ export function openProvider(config: CallConfig): Promise<Provider> {
     headers: config.headers,
     query: config.query,
     keyHeader: config.keyHeader,
-  });
+  };
+}
+
+/** The provider the config names. */
+export function openProvider(config: CallConfig): Promise<Provider> {
+  return createProvider(providerOptions(config));
+}
+
+/**
+ * The cache key of a chat request made with this config: what `run`, `run --dry-run` and `ask` all
+ * use, so each finds the others' answers.
+ */
+export function chatCacheKey(config: CallConfig): (request: ChatRequest) => string {
+  return cacheKeyFor({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, query: config.query });
 }
 
 /** The response cache the config names (a no-op cache for --no-cache). */

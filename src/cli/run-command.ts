@@ -6,7 +6,6 @@ import { resolveRunConfig, type RawRunOptions, type RunConfig } from '../config/
 import { loadProfileOptions } from '../config/load-profile-options.js';
 import { defaultCacheDir } from '../cache/default-dir.js';
 import { describeCacheLocation, parseCacheUri } from '../cache/cache-uri.js';
-import { cacheKeyFor } from '../cache/key.js';
 import { UsageError } from '../errors.js';
 import type { RowOutcome } from '../engine/events.js';
 import { mapRows } from '../engine/map-rows.js';
@@ -14,34 +13,28 @@ import { addedCells, addedColumns } from '../engine/output-columns.js';
 import { RateLimiter } from '../engine/rate-limiter.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
 import { arrowCellText } from '../io/arrow-cell-text.js';
-import { detectFormat, openTableSink, openTableSource } from '../io/index.js';
+import { openTableSink } from '../io/index.js';
 import type { TableFormat, TableSink, TableSource } from '../io/table.js';
 import { compileColumn, compileTemplate, type RenderRow } from '../prompt/template.js';
-import type { ChatRequest } from '../providers/provider.js';
 import { RunStats } from '../report/run-stats.js';
 import { formatPrice, formatUsd } from '../report/format-units.js';
 import { SpendLimit } from '../report/spend-limit.js';
 import type { CliContext } from './context.js';
 import type { Interrupts } from './interrupts.js';
-import { openClientAndCache, openProvider, retryOverrides } from './open-resources.js';
-import { runTable } from './table-run.js';
+import { chatCacheKey, openClientAndCache, openProvider, retryOverrides } from './open-resources.js';
+import { openInput, runTable } from './table-run.js';
 
 /** Runs `llmap run <input>` and returns the exit code. Throws user-facing errors for cli/ to print. */
 export async function runCommand(input: string, raw: RawRunOptions, cli: CliContext): Promise<number> {
   const config = await loadRunConfig(input, raw, cli);
-  const inputFormat = detectFormat(config.input, config.inputFormat, '--input-format');
-  const outputFormat = detectFormat(config.output, config.outputFormat, '--output-format');
-  const source = await openTableSource(
-    { path: config.input, format: inputFormat, stdin: cli.stdin },
-    { relaxColumnCount: config.relaxColumnCount },
-  );
+  const { source, inputFormat, outputFormat } = await openInput(config, cli);
   try {
     const render = compilePrompt(config, source);
     const added = addedColumns(config.outputColumn, config.metadata);
     checkNoClash(source, added.map((c) => c.name), config);
     if (config.dryRun) {
       const { dryRunCommand } = await import('./dry-run.js');
-      return await dryRunCommand({ config, source, render, cacheKey: runCacheKey(config), run: runInfo(config) }, cli);
+      return await dryRunCommand({ config, source, render, cacheKey: chatCacheKey(config), run: runInfo(config) }, cli);
     }
     const sink = await openTableSink({ path: config.output, format: outputFormat, source, added, stdout: cli.stdout });
     return await runWithSink(config, source, sink, render, cli, inputFormat);
@@ -56,10 +49,6 @@ async function loadRunConfig(input: string, raw: RawRunOptions, cli: CliContext)
   return resolveRunConfig(input, merged, cli.env, () => defaultCacheDir(cli.env));
 }
 
-/** The cache key of a request in this run: the dry run must look up exactly what the run would. */
-function runCacheKey(config: RunConfig): (request: ChatRequest) => string {
-  return cacheKeyFor({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, query: config.query });
-}
 
 function compilePrompt(config: RunConfig, source: TableSource): RenderRow {
   const textOf = arrowCellText(source.arrowSchema);
@@ -102,7 +91,7 @@ async function runWithSink(
       const mapped = mapRows(rows, {
         provider,
         cache,
-        cacheKey: runCacheKey(config),
+        cacheKey: chatCacheKey(config),
         render,
         system: config.system,
         concurrency: config.concurrency,

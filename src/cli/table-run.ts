@@ -8,8 +8,8 @@ import { UsageError } from '../errors.js';
 import type { RunObserver } from '../engine/events.js';
 import { FatalRunError } from '../engine/map-rows.js';
 import { take } from '../engine/take.js';
-import { countRows } from '../io/index.js';
-import type { Row, TableFormat, TableSink } from '../io/table.js';
+import { countRows, detectFormat, openTableSource } from '../io/index.js';
+import type { Row, TableFormat, TableSink, TableSource } from '../io/table.js';
 import { OutputClosedError } from '../errors.js';
 import { createProgress } from '../progress/progress.js';
 import { combineObservers } from '../report/combine-observers.js';
@@ -62,6 +62,17 @@ export interface TableRunSpec<O extends { stopped?: boolean }> {
   stoppers?(interrupts: Interrupts): RunObserver[];
   /** The line explaining a stop the run asked for itself (not a signal). */
   ownStopLine?(): string;
+}
+
+/** The input table opened and both formats decided, from the --input/--output flags of run and embed. */
+export async function openInput(
+  config: { input: string; inputFormat?: string; output: string; outputFormat?: string; relaxColumnCount: boolean },
+  cli: CliContext,
+): Promise<{ source: TableSource; inputFormat: TableFormat; outputFormat: TableFormat }> {
+  const inputFormat = detectFormat(config.input, config.inputFormat, '--input-format');
+  const outputFormat = detectFormat(config.output, config.outputFormat, '--output-format');
+  const source = await openTableSource({ path: config.input, format: inputFormat, stdin: cli.stdin }, { relaxColumnCount: config.relaxColumnCount });
+  return { source, inputFormat, outputFormat };
 }
 
 /** Runs the command's engine over the input into the sink; returns the exit code. */

@@ -3,10 +3,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsStreaming, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { callContext } from './errors.js';
 import { consumeStream } from './consume-stream.js';
+import { requestBody } from './anthropic-body.js';
 import type { ChatRequest, ChatResult, ChatStreamer, ProviderConfig, Usage } from './provider.js';
 
 /** Anthropic requires max_tokens; the config sets it, this is the same default as anthropic.ts in case it did not. */
-const DEFAULT_MAX_TOKENS = 1024;
 
 /** Builds the streamer: one SDK client, retries off (the caller retries). */
 export function createAnthropicStreamer(config: ProviderConfig, apiKeyEnv?: string): ChatStreamer {
@@ -64,15 +64,7 @@ export function createAnthropicStreamer(config: ProviderConfig, apiKeyEnv?: stri
   };
 }
 
-/** The body `llmap run` sends (see anthropic.ts requestBody), streamed. */
+/** The body `llmap run` sends, streamed. */
 export function streamBody(config: ProviderConfig, request: ChatRequest): MessageCreateParamsStreaming {
-  const body: MessageCreateParamsStreaming = {
-    model: config.model,
-    max_tokens: config.params.maxTokens ?? DEFAULT_MAX_TOKENS,
-    messages: [{ role: 'user', content: request.prompt }],
-    stream: true,
-  };
-  if (request.system !== undefined) body.system = request.system;
-  if (config.params.temperature !== undefined) body.temperature = config.params.temperature;
-  return body;
+  return { ...requestBody(config, request), stream: true };
 }

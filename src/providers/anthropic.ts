@@ -1,13 +1,14 @@
 /** The Anthropic Messages API adapter. */
-import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import { ProviderError } from '../errors.js';
 import { callContext } from './errors.js';
 import { createJsonTransport, postForJson } from './json-transport.js';
+import { requestBody } from './anthropic-body.js';
 import { parseAnthropicRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
-/** Anthropic requires max_tokens; this is sent when the user sets none. */
-export const DEFAULT_MAX_TOKENS = 1024;
+export { DEFAULT_MAX_TOKENS, requestBody } from './anthropic-body.js';
+
 
 /** The Messages API version this adapter speaks (the header every request must carry). */
 const ANTHROPIC_VERSION = '2023-06-01';
@@ -38,17 +39,6 @@ export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: stri
   };
 }
 
-/** The body: system as the top-level field, temperature only when set, max_tokens always. */
-export function requestBody(config: ProviderConfig, request: ChatRequest): MessageCreateParamsNonStreaming {
-  const body: MessageCreateParamsNonStreaming = {
-    model: config.model,
-    max_tokens: config.params.maxTokens ?? DEFAULT_MAX_TOKENS,
-    messages: [{ role: 'user', content: request.prompt }],
-  };
-  if (request.system !== undefined) body.system = request.system;
-  if (config.params.temperature !== undefined) body.temperature = config.params.temperature;
-  return body;
-}
 
 function toResult(response: Message, endpoint: string): ChatResult {
   if (!Array.isArray(response?.content)) {

@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { callContext } from './errors.js';
 import { consumeStream } from './consume-stream.js';
+import { requestBody } from './openai-body.js';
 import type { ChatRequest, ChatResult, ChatStreamer, ProviderConfig, Usage } from './provider.js';
 
 /** Builds the streamer: one SDK client, retries off (the caller retries). */
@@ -65,17 +66,11 @@ function keyHeaders(config: ProviderConfig): Record<string, string | null> {
 }
 
 /**
- * The body `llmap run` sends (see openai.ts requestBody), streamed: with include_usage the last
- * chunk carries the token counts, which the cache stores as `run` would.
+ * The body `llmap run` sends, streamed: with include_usage the last chunk carries the token counts,
+ * which the cache stores as `run` would.
  */
 export function streamBody(config: ProviderConfig, request: ChatRequest): ChatCompletionCreateParamsStreaming {
-  const messages: ChatCompletionCreateParamsStreaming['messages'] = [];
-  if (request.system !== undefined) messages.push({ role: 'system', content: request.system });
-  messages.push({ role: 'user', content: request.prompt });
-  const body: ChatCompletionCreateParamsStreaming = { model: config.model, messages, stream: true, stream_options: { include_usage: true } };
-  if (config.params.temperature !== undefined) body.temperature = config.params.temperature;
-  if (config.params.maxTokens !== undefined) body.max_tokens = config.params.maxTokens;
-  return body;
+  return { ...requestBody(config, request), stream: true, stream_options: { include_usage: true } };
 }
 
 function toUsage(usage: { prompt_tokens?: unknown; completion_tokens?: unknown }): Usage {

@@ -1,10 +1,13 @@
 /** The OpenAI adapter; also every OpenAI-compatible server (Ollama, vLLM, ...) via a base URL. */
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { ProviderError } from '../errors.js';
 import { callContext, type CallContext } from './errors.js';
 import { createJsonTransport, postForJson, type JsonTransport } from './json-transport.js';
+import { requestBody } from './openai-body.js';
 import { parseOpenAIRateLimit } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
+
+export { requestBody } from './openai-body.js';
 
 /** Builds the provider: one keep-alive connection pool for the whole run. */
 export function createOpenAIProvider(config: ProviderConfig, apiKeyEnv?: string): Provider {
@@ -44,16 +47,6 @@ function authHeader(config: ProviderConfig): Record<string, string> {
   return { authorization: `Bearer ${config.apiKey}` };
 }
 
-/** The body: temperature and max_tokens only when set (`max_tokens`, which compatible servers know). */
-export function requestBody(config: ProviderConfig, request: ChatRequest): ChatCompletionCreateParamsNonStreaming {
-  const messages: ChatCompletionCreateParamsNonStreaming['messages'] = [];
-  if (request.system !== undefined) messages.push({ role: 'system', content: request.system });
-  messages.push({ role: 'user', content: request.prompt });
-  const body: ChatCompletionCreateParamsNonStreaming = { model: config.model, messages };
-  if (config.params.temperature !== undefined) body.temperature = config.params.temperature;
-  if (config.params.maxTokens !== undefined) body.max_tokens = config.params.maxTokens;
-  return body;
-}
 
 function toResult(response: ChatCompletion, endpoint: string): ChatResult {
   // A non-JSON 200 reaches us as a string; a compatible server may omit fields.

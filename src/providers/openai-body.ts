@@ -1,0 +1,17 @@
+/**
+ * The chat completions request body `llmap run` sends (and `ask` streams), in its own module so the
+ * streaming adapter can share it without loading the lean transport.
+ */
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ChatRequest, ProviderConfig } from './provider.js';
+
+/** The body: temperature and max_tokens only when set (`max_tokens`, which compatible servers know). */
+export function requestBody(config: ProviderConfig, request: ChatRequest): ChatCompletionCreateParamsNonStreaming {
+  const messages: ChatCompletionCreateParamsNonStreaming['messages'] = [];
+  if (request.system !== undefined) messages.push({ role: 'system', content: request.system });
+  messages.push({ role: 'user', content: request.prompt });
+  const body: ChatCompletionCreateParamsNonStreaming = { model: config.model, messages };
+  if (config.params.temperature !== undefined) body.temperature = config.params.temperature;
+  if (config.params.maxTokens !== undefined) body.max_tokens = config.params.maxTokens;
+  return body;
+}
