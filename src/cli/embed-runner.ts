@@ -13,7 +13,6 @@ import { RateLimiter } from '../engine/rate-limiter.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
 import { openTableSink } from '../io/index.js';
 import type { AddedColumn, TableFormat, TableSink, TableSource } from '../io/table.js';
-import { arrowCellText } from '../io/arrow-cell-text.js';
 import { compileColumn, type RenderRow } from '../prompt/template.js';
 import { createEmbedder, type Embedder } from '../providers/embeddings.js';
 import { RunStats } from '../report/run-stats.js';
@@ -31,7 +30,7 @@ export async function runEmbed(input: string, raw: RawEmbedOptions, cli: CliCont
   const config = await loadEmbedConfig(input, raw, { cwd: process.cwd(), env: cli.env });
   const { source, inputFormat, outputFormat } = await openInput(config, cli);
   try {
-    const textOf = compileColumn(config.column, source.columns, source.name, arrowCellText(source.arrowSchema));
+    const textOf = compileColumn(config.column, source.columns, source.name, source.cellText);
     if (source.columns.includes(config.outputColumn)) {
       throw new UsageError(`column '${config.outputColumn}' already exists in ${source.name}; name the embedding column with --output-column`);
     }

@@ -12,7 +12,6 @@ import { mapRows } from '../engine/map-rows.js';
 import { addedCells, addedColumns } from '../engine/output-columns.js';
 import { RateLimiter } from '../engine/rate-limiter.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
-import { arrowCellText } from '../io/arrow-cell-text.js';
 import { openTableSink } from '../io/index.js';
 import type { TableFormat, TableSink, TableSource } from '../io/table.js';
 import { compileColumn, compileTemplate, type RenderRow } from '../prompt/template.js';
@@ -51,7 +50,7 @@ async function loadRunConfig(input: string, raw: RawRunOptions, cli: CliContext)
 
 
 function compilePrompt(config: RunConfig, source: TableSource): RenderRow {
-  const textOf = arrowCellText(source.arrowSchema);
+  const textOf = source.cellText;
   if (config.prompt.kind === 'column') return compileColumn(config.prompt.column, source.columns, source.name, textOf);
   return compileTemplate(config.prompt.template, source.columns, config.prompt.where, source.name, textOf);
 }

@@ -104,7 +104,7 @@ export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSp
     try {
       for await (const { row, outcome: o } of engine.mapped) {
         if (o.stopped) prefixIntact = false;
-        if (prefixIntact) await sink.write(row.concat(spec.cells(o)));
+        if (prefixIntact) await sink.write(row, spec.cells(o));
       }
     } catch (err) {
       if (!(err instanceof OutputClosedError)) throw err;

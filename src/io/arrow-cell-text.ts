@@ -2,7 +2,7 @@
  * Prompt text for the cells of Arrow date and timestamp columns. apache-arrow hands their values
  * over as epoch milliseconds, which a prompt would show as 1709596800000; a person writes dates.
  */
-import type { CellText } from '../prompt/template.js';
+import type { CellText } from './table.js';
 import { cellText } from './cell-text.js';
 
 // Arrow's own Type and DateUnit enum values (Schema.fbs), so this module needs no apache-arrow import.

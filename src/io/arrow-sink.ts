@@ -121,7 +121,8 @@ export function createArrowSink(
   };
 
   return {
-    write(row) {
+    write(input, addedCells) {
+      const row = input.concat(addedCells);
       rowsSeen++;
       if (open) open.appendRow(row, convert);
       else if (!hold(row)) return DONE;

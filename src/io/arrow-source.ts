@@ -2,7 +2,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { RecordBatchReader, type Schema, type Vector } from 'apache-arrow';
 import { InputError } from '../errors.js';
+import { arrowCellText } from './arrow-cell-text.js';
 import { arrowErrorMessage } from './arrow-error-message.js';
+import { cellText, jsonText } from './cell-text.js';
 import { openInputFile } from './open-input-stream.js';
 import type { Row, TableSource } from './table.js';
 
@@ -65,7 +67,15 @@ export async function openArrowSource(path: string, stdin?: NodeJS.ReadableStrea
     }
   }
 
-  return { columns: schema.fields.map((field) => field.name), arrowSchema: schema, rows: rows(), name, close };
+  return {
+    columns: schema.fields.map((field) => field.name),
+    arrowSchema: schema,
+    rows: rows(),
+    name,
+    cellText: arrowCellText(schema) ?? ((value) => cellText(value)),
+    cellJson: (value) => jsonText(value),
+    close,
+  };
 }
 
 /** The first HEAD_BYTES bytes of a file (fewer when it is shorter); undefined when unreadable. */

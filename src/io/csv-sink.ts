@@ -2,14 +2,17 @@ import { Stringifier } from 'csv-stringify';
 import type { ByteTarget } from './byte-target.js';
 import { jsonText } from './cell-text.js';
 import { vectorJson } from './vector-json.js';
-import type { Row, TableSink } from './table.js';
+import type { AddedColumn, Row, TableSink, WriteOptions } from './table.js';
 
 /**
  * Writes CSV/TSV (RFC 4180 quoting, only where needed, '\n' line ends): the header row first, then one
  * line per row. Cells: strings as is, null empty, numbers/booleans/bigints as text, objects as JSON,
  * Float32Arrays as JSON arrays.
  */
-export function createCsvSink(target: ByteTarget, columns: string[], delimiter: ',' | '\t'): TableSink {
+export function createCsvSink(target: ByteTarget, source: WriteOptions['source'], added: AddedColumn[], delimiter: ',' | '\t'): TableSink {
+  const columns = [...source.columns, ...added.map((column) => column.name)];
+  const inputWidth = source.columns.length;
+  const { cellText } = source;
   const stringifier = new Stringifier({
     delimiter,
     record_delimiter: '\n',
@@ -28,8 +31,11 @@ export function createCsvSink(target: ByteTarget, columns: string[], delimiter: 
   };
   let header: Buffer | undefined = encode(columns);
   return {
-    write(row) {
-      const bytes = encode(row);
+    write(row, addedCells) {
+      const cells = new Array<unknown>(inputWidth + addedCells.length);
+      for (let i = 0; i < inputWidth; i++) cells[i] = cellText(row[i], i);
+      for (let k = 0; k < addedCells.length; k++) cells[inputWidth + k] = addedCells[k];
+      const bytes = encode(cells);
       if (header === undefined) return target.write(bytes);
       const first = Buffer.concat([header, bytes]);
       header = undefined;

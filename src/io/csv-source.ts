@@ -73,7 +73,7 @@ export async function openCsvSource(
     }
   }
 
-  return { columns: header, rows: rows(), name, close };
+  return { columns: header, rows: rows(), name, cellText: textCell, cellJson: (value) => (value === null || value === undefined ? 'null' : JSON.stringify(value)), close };
 }
 
 /**
@@ -101,4 +101,9 @@ function fitRow(record: string[], width: number): string[] {
   const row = record.slice();
   while (row.length < width) row.push('');
   return row;
+}
+
+/** CSV/TSV cells are the strings read. */
+function textCell(value: unknown): string {
+  return typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value);
 }

@@ -1,23 +1,22 @@
 import type { ByteTarget } from './byte-target.js';
 import { jsonBigint, jsonText } from './cell-text.js';
 import { coerceAdded } from './coerce-added.js';
-import type { AddedColumn, TableSink } from './table.js';
+import type { AddedColumn, TableSink, WriteOptions } from './table.js';
 import { vectorJson } from './vector-json.js';
 
 /**
  * Writes JSON Lines: one object per row, keys = input columns then added columns. Input values keep
  * their JSON types; added values are typed per their column (a vector column as a JSON array of numbers).
  */
-export function createJsonlSink(target: ByteTarget, columns: string[], added: AddedColumn[]): TableSink {
+export function createJsonlSink(target: ByteTarget, source: WriteOptions['source'], added: AddedColumn[]): TableSink {
+  const { columns, cellJson } = source;
   const keys = [...columns, ...added.map((column) => column.name)].map((key, i) => `${i === 0 ? '{' : ','}${JSON.stringify(key)}:`);
   const inputWidth = columns.length;
   return {
-    write(row) {
+    write(row, addedCells) {
       let line = '';
-      for (let i = 0; i < keys.length; i++) {
-        const value = i < inputWidth ? row[i] : coerceAdded(row[i], added[i - inputWidth].type);
-        line += keys[i] + valueJson(value);
-      }
+      for (let i = 0; i < inputWidth; i++) line += keys[i] + cellJson(row[i], i);
+      for (let k = 0; k < added.length; k++) line += keys[inputWidth + k] + valueJson(coerceAdded(addedCells[k], added[k].type));
       return target.write(keys.length === 0 ? '{}\n' : `${line}}\n`);
     },
     finish: () => target.finish(),

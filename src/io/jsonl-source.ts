@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream';
 import { InputError } from '../errors.js';
 import type { InputStream } from './open-input-stream.js';
+import { cellText, jsonText } from './cell-text.js';
 import type { Row, TableSource } from './table.js';
 import { createTextGuard } from './text-guard.js';
 
@@ -71,7 +72,7 @@ export async function openJsonlSource(input: InputStream): Promise<TableSource> 
     throw err;
   }
   if (first.done === true) throw new InputError(`'${name}' is empty: expected one JSON object per line`);
-  return { columns, rows: replayFirst(first.value, iterator), name, close };
+  return { columns, rows: replayFirst(first.value, iterator), name, cellText: (value) => cellText(value), cellJson: (value) => jsonText(value), close };
 }
 
 /** The JSON object on a line; undefined for a blank line. */

@@ -17,14 +17,13 @@ export async function openTableSink(opts: WriteOptions): Promise<TableSink> {
       : isSpecialFile(opts.path)
         ? openDeviceTarget(opts.path)
         : await openFileTarget(opts.path);
-  const columns = opts.source.columns;
   switch (opts.format) {
     case 'csv':
-      return createCsvSink(target, [...columns, ...opts.added.map((c) => c.name)], ',');
+      return createCsvSink(target, opts.source, opts.added, ',');
     case 'tsv':
-      return createCsvSink(target, [...columns, ...opts.added.map((c) => c.name)], '\t');
+      return createCsvSink(target, opts.source, opts.added, '\t');
     case 'jsonl':
-      return createJsonlSink(target, columns, opts.added);
+      return createJsonlSink(target, opts.source, opts.added);
     case 'arrow':
       // The IPC file format needs a seekable footer reader; stdout and '.arrows' get the stream format.
       return (await import('./arrow-sink.js')).createArrowSink(target, opts.source, opts.added, opts.path !== '-' && !/\.arrows$/i.test(opts.path));

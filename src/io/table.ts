@@ -6,8 +6,19 @@
 /** Formats llmap reads and writes. */
 export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'arrow';
 
-/** A row: cell values in the order of `TableSource.columns`. CSV/TSV cells are strings. */
+/**
+ * A row: cell values in the order of `TableSource.columns`. CSV/TSV cells are strings. A source may
+ * attach what its own format's writer needs to pass the row through untouched (an Arrow record
+ * batch and index, a JSONL line's text) under a symbol of its own: the engine hands the very row
+ * object it was given to the sink, so a sink of the same format can write the input as it came.
+ */
 export type Row = unknown[];
+
+/** Text of a cell of column `column`, as prompts and CSV/TSV cells show it ('' for null). */
+export type CellText = (value: unknown, column: number) => string;
+
+/** JSON text of a cell of column `column`, as a JSONL line holds it ('null' for null). */
+export type CellJson = (value: unknown, column: number) => string;
 
 /** A table being read. */
 export interface TableSource {
@@ -22,6 +33,10 @@ export interface TableSource {
   readonly rows: AsyncIterable<Row>;
   /** Where the rows come from, for messages: the path, or 'stdin'. */
   readonly name: string;
+  /** The one text rendering of this source's cells, shared by prompts and text outputs. */
+  readonly cellText: CellText;
+  /** The one JSON rendering of this source's cells, for JSONL output. */
+  readonly cellJson: CellJson;
   /** Releases the underlying file/stream; safe to call twice. */
   close(): Promise<void>;
 }
@@ -42,8 +57,11 @@ export interface AddedColumn {
 
 /** A table being written. Rows arrive in output order. */
 export interface TableSink {
-  /** Writes one row (input cells followed by the added columns); resolves when it may be called again (backpressure). */
-  write(row: Row): Promise<void>;
+  /**
+   * Writes one row: `row` is the input row as its source yielded it, `added` the cells of the added
+   * columns. Resolves when it may be called again (backpressure).
+   */
+  write(row: Row, added: unknown[]): Promise<void>;
   /** Finishes the table. For a file: flush, fsync, then rename the temp file onto the target path. */
   finish(): Promise<void>;
   /**
@@ -67,8 +85,8 @@ export interface WriteOptions {
   /** Path, or '-' for stdout. */
   path: string;
   format: TableFormat;
-  /** The source the rows came from (its columns and Arrow schema are kept). */
-  source: Pick<TableSource, 'columns' | 'arrowSchema'>;
+  /** The source the rows came from (its columns and Arrow schema are kept, its cells rendered its way). */
+  source: Pick<TableSource, 'columns' | 'arrowSchema' | 'cellText' | 'cellJson'>;
   /** Columns appended after the input columns. */
   added: AddedColumn[];
   /** Injected for tests; defaults to process.stdout. */

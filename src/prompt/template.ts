@@ -5,6 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Row } from '../io/table.js';
 import { cellText } from '../io/cell-text.js';
+import type { CellText } from '../io/table.js';
 
 /** A compiled template: renders one row to the prompt text. */
 export type RenderRow = (row: Row) => string;
@@ -107,7 +108,6 @@ export function compileColumn(column: string, columns: readonly string[], inputN
   return (row) => textOf(row[i], i);
 }
 
-/** A cell as prompt text, given its column index (so typed columns, such as Arrow dates, can differ). */
-export type CellText = (value: unknown, column: number) => string;
+export type { CellText };
 
 const defaultText: CellText = (value) => cellText(value);

@@ -19,10 +19,9 @@ import {
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { openTableSink } from '../../src/io/open-table-sink.js';
 import { openTableSource } from '../../src/io/open-table-source.js';
 import type { AddedColumn, Row } from '../../src/io/table.js';
-import { readRows, rejection, tempDir, tempFile } from './helpers.js';
+import { readRows, rejection, tempDir, tempFile, openTestSink } from './helpers.js';
 
 /** A table with one column of each type that must round-trip. */
 function typedTable(): Table {
@@ -56,7 +55,7 @@ const added: AddedColumn[] = [
 
 async function copyThrough(inPath: string, outPath: string, extra: (row: Row, i: number) => unknown[]) {
   const source = await openTableSource({ path: inPath, format: 'arrow' });
-  const sink = await openTableSink({ path: outPath, format: 'arrow', source, added });
+  const sink = await openTestSink({ path: outPath, format: 'arrow', source, added });
   let i = 0;
   for await (const row of source.rows) await sink.write([...row, ...extra(row, i++)]);
   await sink.finish();
@@ -125,7 +124,7 @@ describe('Arrow reader and writer', () => {
 
   it('writes text input as Utf8 columns', async () => {
     const path = join(tempDir(), 'out.arrow');
-    const sink = await openTableSink({ path, format: 'arrow', source: { columns: ['id', 'n'] }, added: added.slice(0, 1) });
+    const sink = await openTestSink({ path, format: 'arrow', source: { columns: ['id', 'n'] }, added: added.slice(0, 1) });
     await sink.write(['1', 5, 'x']);
     await sink.write([null, { a: 1 }, null]);
     await sink.finish();
@@ -150,7 +149,7 @@ describe('Arrow reader and writer', () => {
 
   it('writes an empty table with its schema', async () => {
     const path = join(tempDir(), 'out.arrow');
-    const sink = await openTableSink({ path, format: 'arrow', source: { columns: ['id'] }, added: [] });
+    const sink = await openTestSink({ path, format: 'arrow', source: { columns: ['id'] }, added: [] });
     await sink.finish();
     const source = await openTableSource({ path, format: 'arrow' });
     expect(source.columns).toEqual(['id']);
@@ -171,7 +170,7 @@ describe('Arrow reader and writer', () => {
     const stdout = new PassThrough();
     const chunks: Buffer[] = [];
     stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const sink = await openTableSink({ path: '-', format: 'arrow', source, added: [], stdout });
+    const sink = await openTestSink({ path: '-', format: 'arrow', source, added: [], stdout });
     for await (const row of source.rows) await sink.write(row);
     await sink.finish();
     const output = tableFromIPC(Buffer.concat(chunks));
@@ -180,7 +179,7 @@ describe('Arrow reader and writer', () => {
 
   it('keeps a readable .partial on abort(true)', async () => {
     const path = join(tempDir(), 'out.arrow');
-    const sink = await openTableSink({ path, format: 'arrow', source: { columns: ['id'] }, added: [] });
+    const sink = await openTestSink({ path, format: 'arrow', source: { columns: ['id'] }, added: [] });
     await sink.write(['1']);
     await sink.write(['2']);
     expect(await sink.abort(true)).toBe(`${path}.partial`);

@@ -3,8 +3,7 @@ import { once } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { OutputClosedError } from '../../src/errors.js';
-import { openTableSink } from '../../src/io/open-table-sink.js';
-import { rejection } from './helpers.js';
+import { rejection, openTestSink } from './helpers.js';
 
 /** Lets pending promise callbacks and I/O callbacks run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -14,7 +13,7 @@ describe('stdout target', () => {
     const stdout = new PassThrough();
     const chunks: Buffer[] = [];
     stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const sink = await openTableSink({ path: '-', format: 'csv', source: { columns: ['id'] }, added: [{ name: 'out', type: 'string' }], stdout });
+    const sink = await openTestSink({ path: '-', format: 'csv', source: { columns: ['id'] }, added: [{ name: 'out', type: 'string' }], stdout });
     await sink.write(['1', 'a']);
     await sink.write(['2', 'b, c']);
     await sink.finish();
@@ -25,7 +24,7 @@ describe('stdout target', () => {
 
   it('resolves write() only after drain when the buffer is full', async () => {
     const stdout = new PassThrough({ highWaterMark: 16 });
-    const sink = await openTableSink({ path: '-', format: 'jsonl', source: { columns: ['text'] }, added: [], stdout });
+    const sink = await openTestSink({ path: '-', format: 'jsonl', source: { columns: ['text'] }, added: [], stdout });
     let done = false;
     const write = sink.write(['a row longer than sixteen bytes']).then(() => (done = true));
     await settle();
@@ -37,7 +36,7 @@ describe('stdout target', () => {
 
   it('turns EPIPE into OutputClosedError, without an uncaught error event', async () => {
     const stdout = new PassThrough({ highWaterMark: 16 });
-    const sink = await openTableSink({ path: '-', format: 'csv', source: { columns: ['id'] }, added: [], stdout });
+    const sink = await openTestSink({ path: '-', format: 'csv', source: { columns: ['id'] }, added: [], stdout });
     const pending = sink.write(['a row that fills the small buffer']);
     stdout.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
     expect(await rejection(pending)).toBeInstanceOf(OutputClosedError);
@@ -49,7 +48,7 @@ describe('stdout target', () => {
     const reader = spawn(process.execPath, ['-e', "process.stdin.once('data', () => process.exit(0))"], {
       stdio: ['pipe', 'ignore', 'inherit'],
     });
-    const sink = await openTableSink({ path: '-', format: 'csv', source: { columns: ['id', 'text'] }, added: [], stdout: reader.stdin });
+    const sink = await openTestSink({ path: '-', format: 'csv', source: { columns: ['id', 'text'] }, added: [], stdout: reader.stdin });
     const exited = once(reader, 'exit');
     let failure: unknown;
     let written = 0;
@@ -68,7 +67,7 @@ describe('stdout target', () => {
 
   it('reports other stdout errors as they are', async () => {
     const stdout = new Writable({ write: (_chunk, _enc, cb) => cb(new Error('disk on fire')) });
-    const sink = await openTableSink({ path: '-', format: 'csv', source: { columns: ['id'] }, added: [], stdout });
+    const sink = await openTestSink({ path: '-', format: 'csv', source: { columns: ['id'] }, added: [], stdout });
     await sink.write(['1']).catch(() => undefined);
     await settle();
     const err = await rejection(sink.write(['2']));

@@ -2,10 +2,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { openTableSink } from '../../src/io/open-table-sink.js';
 import { openTableSource } from '../../src/io/open-table-source.js';
 import type { AddedColumn, Row, TableFormat } from '../../src/io/table.js';
-import { readRows, rejection, tempDir } from './helpers.js';
+import { readRows, rejection, tempDir, openTestSink } from './helpers.js';
 
 const added: AddedColumn[] = [
   { name: 'summary', type: 'string' },
@@ -13,7 +12,7 @@ const added: AddedColumn[] = [
 ];
 
 async function writeTable(path: string, format: TableFormat, columns: string[], rows: Row[], add = added) {
-  const sink = await openTableSink({ path, format, source: { columns }, added: add });
+  const sink = await openTestSink({ path, format, source: { columns }, added: add });
   for (const row of rows) await sink.write(row);
   await sink.finish();
   return readFileSync(path, 'utf8');
@@ -97,7 +96,7 @@ describe('file target', () => {
   it('writes to a temp file and renames it onto the target on finish', async () => {
     const dir = tempDir();
     const path = join(dir, 'out.csv');
-    const sink = await openTableSink({ path, format: 'csv', source: { columns: ['id'] }, added: [] });
+    const sink = await openTestSink({ path, format: 'csv', source: { columns: ['id'] }, added: [] });
     for (let i = 0; i < 1000; i++) await sink.write([String(i)]);
     expect(existsSync(path)).toBe(false);
     expect(readdirSync(dir)).toEqual([expect.stringMatching(/^\.out\.csv\.\d+\.[0-9a-f]+\.llmap-tmp$/)]);
@@ -109,7 +108,7 @@ describe('file target', () => {
   it('abort() leaves neither the target nor the temp file', async () => {
     const dir = tempDir();
     const path = join(dir, 'out.csv');
-    const sink = await openTableSink({ path, format: 'csv', source: { columns: ['id'] }, added: [] });
+    const sink = await openTestSink({ path, format: 'csv', source: { columns: ['id'] }, added: [] });
     await sink.write(['1']);
     expect(await sink.abort()).toBeUndefined();
     expect(readdirSync(dir)).toEqual([]);
@@ -118,7 +117,7 @@ describe('file target', () => {
   it('abort(true) keeps what was written as <target>.partial', async () => {
     const dir = tempDir();
     const path = join(dir, 'out.csv');
-    const sink = await openTableSink({ path, format: 'csv', source: { columns: ['id'] }, added: [] });
+    const sink = await openTestSink({ path, format: 'csv', source: { columns: ['id'] }, added: [] });
     await sink.write(['1']);
     await sink.write(['2']);
     expect(await sink.abort(true)).toBe(`${path}.partial`);
@@ -142,7 +141,7 @@ describe('file target', () => {
     const dir = tempDir();
     const path = join(dir, 'out.jsonl');
     await writeTable(path, 'jsonl', ['v'], [['old']], []);
-    const sink = await openTableSink({ path, format: 'jsonl', source: { columns: ['v'] }, added: [] });
+    const sink = await openTestSink({ path, format: 'jsonl', source: { columns: ['v'] }, added: [] });
     await sink.write(['new']);
     expect(readFileSync(path, 'utf8')).toBe('{"v":"old"}\n');
     await sink.abort();
@@ -152,7 +151,7 @@ describe('file target', () => {
   it('refuses a target in a missing folder before any row', async () => {
     const dir = tempDir();
     const err = await rejection(
-      openTableSink({ path: join(dir, 'out', 'x.csv'), format: 'csv', source: { columns: ['id'] }, added: [] }),
+      openTestSink({ path: join(dir, 'out', 'x.csv'), format: 'csv', source: { columns: ['id'] }, added: [] }),
     );
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toBe(`cannot write '${join(dir, 'out', 'x.csv')}': folder '${join(dir, 'out')}' does not exist`);
@@ -160,14 +159,14 @@ describe('file target', () => {
 
   it('refuses a target that is a folder', async () => {
     const dir = tempDir();
-    const err = await rejection(openTableSink({ path: dir, format: 'csv', source: { columns: ['id'] }, added: [] }));
+    const err = await rejection(openTestSink({ path: dir, format: 'csv', source: { columns: ['id'] }, added: [] }));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toBe(`cannot write '${dir}': it is a folder`);
   });
 
   it('names a relative folder as given', async () => {
     const err = await rejection(
-      openTableSink({ path: 'no-such-folder-llmap/x.csv', format: 'csv', source: { columns: ['id'] }, added: [] }),
+      openTestSink({ path: 'no-such-folder-llmap/x.csv', format: 'csv', source: { columns: ['id'] }, added: [] }),
     );
     expect(err.message).toBe("cannot write 'no-such-folder-llmap/x.csv': folder 'no-such-folder-llmap' does not exist");
   });
@@ -178,7 +177,7 @@ describe('special files as output', () => {
     const { openTableSink, detectFormat } = await import('../../src/io/index.js');
     const { statSync } = await import('node:fs');
     expect(detectFormat('/dev/null', undefined, '--output-format')).toBe('csv');
-    const sink = await openTableSink({ path: '/dev/null', format: 'csv', source: { columns: ['a'] }, added: [{ name: 'response', type: 'string' }] });
+    const sink = await openTestSink({ path: '/dev/null', format: 'csv', source: { columns: ['a'] }, added: [{ name: 'response', type: 'string' }] });
     await sink.write(['x', 'y']);
     await sink.finish();
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);

@@ -3,16 +3,15 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { MAX_HELD_ROWS } from '../../src/io/arrow-sink.js';
-import { openTableSink } from '../../src/io/open-table-sink.js';
 import type { AddedColumn, Row, TableFormat } from '../../src/io/table.js';
 import { shortestFloat32, vectorJson } from '../../src/io/vector-json.js';
-import { rejection, tempDir } from './helpers.js';
+import { rejection, tempDir, openTestSink } from './helpers.js';
 
 const vec = (...values: number[]) => Float32Array.from(values);
 
 async function write(format: TableFormat, rows: Row[], column: AddedColumn = { name: 'embedding', type: 'float32-vector' }) {
   const path = join(tempDir(), `out.${format}`);
-  const sink = await openTableSink({ path, format, source: { columns: ['id'] }, added: [column] });
+  const sink = await openTestSink({ path, format, source: { columns: ['id'] }, added: [column] });
   for (const row of rows) await sink.write(row);
   await sink.finish();
   return path;
@@ -61,14 +60,14 @@ describe('vector columns', () => {
 
   it('Arrow: a vector of another size is an error naming the row and column', async () => {
     const path = join(tempDir(), 'out.arrow');
-    const sink = await openTableSink({ path, format: 'arrow', source: { columns: ['id'] }, added: [{ name: 'embedding', type: 'float32-vector' }] });
+    const sink = await openTestSink({ path, format: 'arrow', source: { columns: ['id'] }, added: [{ name: 'embedding', type: 'float32-vector' }] });
     await sink.write(['1', vec(1, 2)]);
     expect(() => sink.write(['2', vec(1, 2, 3)])).toThrow("output row 2 has a vector of 3 values in column 'embedding', but the column holds 2");
     await sink.abort();
   });
 
   it(`Arrow: rows are held only up to ${MAX_HELD_ROWS} while the size is unknown`, async () => {
-    const sink = await openTableSink({ path: join(tempDir(), 'out.arrow'), format: 'arrow', source: { columns: ['id'] }, added: [{ name: 'embedding', type: 'float32-vector' }] });
+    const sink = await openTestSink({ path: join(tempDir(), 'out.arrow'), format: 'arrow', source: { columns: ['id'] }, added: [{ name: 'embedding', type: 'float32-vector' }] });
     const err = await rejection((async () => {
       for (let i = 0; i < MAX_HELD_ROWS; i++) await sink.write([String(i), null]);
     })());
