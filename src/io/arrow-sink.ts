@@ -1,28 +1,11 @@
-import {
-  Bool,
-  DataType,
-  Field,
-  Float32,
-  Float64,
-  FixedSizeList,
-  Int32,
-  makeBuilder,
-  makeData,
-  RecordBatch,
-  RecordBatchFileWriter,
-  RecordBatchStreamWriter,
-  Schema,
-  Struct,
-  Utf8,
-  Vector,
-  type Builder,
-} from 'apache-arrow';
-import { AsyncByteQueue } from 'apache-arrow/io/stream';
+import { DataType, Field, makeBuilder, makeData, RecordBatch, Schema, Struct, Utf8, Vector, type Builder } from 'apache-arrow';
 import { UsageError } from '../errors.js';
+import { addedArrowType } from './arrow-added-type.js';
+import type { BatchEncoder } from './batch-encoder.js';
 import { DONE, type ByteTarget } from './byte-target.js';
 import { cellText } from './cell-text.js';
 import { coerceAdded } from './coerce-added.js';
-import type { AddedColumn, AddedColumnType, Row, TableSink, WriteOptions } from './table.js';
+import type { AddedColumn, Row, TableSink, WriteOptions } from './table.js';
 
 /** Rows per record batch: big enough to amortise per-batch metadata, small enough to stream. */
 const BATCH_ROWS = 1024;
@@ -33,29 +16,8 @@ const BATCH_ROWS = 1024;
  */
 export const MAX_HELD_ROWS = 65_536;
 
-const ARROW_TYPES: Record<AddedColumnType, (listSize: number) => DataType> = {
-  string: () => new Utf8(),
-  boolean: () => new Bool(),
-  int: () => new Int32(),
-  float: () => new Float64(),
-  'float32-vector': (listSize) => new FixedSizeList(listSize, new Field('item', new Float32(), true)),
-};
-
-/** Collects the writer's bytes synchronously instead of queueing them for an async reader. */
-class ChunkCollector extends AsyncByteQueue {
-  chunks: Uint8Array[] = [];
-  override write(value: Uint8Array): void {
-    this.chunks.push(value);
-  }
-  take(): Buffer {
-    const bytes = Buffer.concat(this.chunks);
-    this.chunks = [];
-    return bytes;
-  }
-}
-
 /**
- * Writes an Arrow IPC file (`fileFormat`) or stream. The schema is the input's Arrow fields with their
+ * Writes record batches through `encoder` (Arrow IPC file or stream, Parquet). The schema is the input's Arrow fields with their
  * types (text input: Utf8) plus the added columns (Utf8, Bool, Int32, Float64, FixedSizeList<Float32>;
  * all nullable). Dictionary columns are written as their value type, so batches need no dictionary
  * bookkeeping. A vector column without a `listSize` takes the length of its first vector: rows are
@@ -65,7 +27,7 @@ export function createArrowSink(
   target: ByteTarget,
   source: WriteOptions['source'],
   added: AddedColumn[],
-  fileFormat: boolean,
+  encoder: BatchEncoder,
 ): TableSink {
   const inputSchema = source.arrowSchema instanceof Schema ? source.arrowSchema : undefined;
   const inputFields = inputSchema
@@ -89,9 +51,9 @@ export function createArrowSink(
   const start = (): OpenWriter => {
     const fields = [
       ...inputFields,
-      ...added.map((column, k) => new Field(column.name, ARROW_TYPES[column.type](listSizes[k] ?? 0), true)),
+      ...added.map((column, k) => new Field(column.name, addedArrowType(column, listSizes[k] ?? 0), true)),
     ];
-    const writer = openWriter(new Schema(fields, inputSchema?.metadata), fileFormat);
+    const writer = openWriter(new Schema(fields, inputSchema?.metadata), encoder);
     for (const cells of held) writer.append(cells);
     held = [];
     return writer;
@@ -160,22 +122,26 @@ interface OpenWriter {
   finish(target: ByteTarget): Promise<void>;
 }
 
-function openWriter(schema: Schema, fileFormat: boolean): OpenWriter {
+function openWriter(schema: Schema, encoder: BatchEncoder): OpenWriter {
   const fields = schema.fields;
   const builders: Builder[] = fields.map((field) => makeBuilder({ type: field.type, nullValues: [null, undefined] }));
   let pending = 0;
-  const collector = new ChunkCollector();
-  const writer = fileFormat ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
-  // With a schema, reset() writes it (and the file magic) right away: an empty table is still valid.
-  writer.reset(collector, schema);
+  // The opening bytes go out with the first write (an empty table still gets them at finish).
+  let head: Uint8Array | Promise<Uint8Array> | undefined = encoder.start(schema);
 
-  const emitBatch = (): void => {
-    if (pending === 0) return;
+  const emitBatch = (): Uint8Array | Promise<Uint8Array> | undefined => {
+    if (pending === 0) return undefined;
     // flush() hands over the values so far and leaves the builder empty for the next batch.
     const children = builders.map((builder) => builder.flush());
     const data = makeData({ type: new Struct(fields), length: pending, nullCount: 0, children });
     pending = 0;
-    writer.write(new RecordBatch(schema, data));
+    return encoder.write(new RecordBatch(schema, data));
+  };
+  const send = async (target: ByteTarget, parts: Array<Uint8Array | Promise<Uint8Array> | undefined>): Promise<void> => {
+    const bytes = await Promise.all([head, ...parts]);
+    head = undefined;
+    const chunk = Buffer.concat(bytes.filter((b): b is Uint8Array => b !== undefined && b.length > 0));
+    if (chunk.length > 0) await target.write(chunk);
   };
 
   return {
@@ -189,13 +155,11 @@ function openWriter(schema: Schema, fileFormat: boolean): OpenWriter {
     },
     maybeEmit(target) {
       if (pending < BATCH_ROWS) return DONE;
-      emitBatch();
-      return target.write(collector.take());
+      return send(target, [emitBatch()]);
     },
     async finish(target) {
-      emitBatch();
-      writer.finish();
-      await target.write(collector.take());
+      const last = await emitBatch();
+      await send(target, [last, await encoder.finish()]);
     },
   };
 }

@@ -1,20 +1,18 @@
 import type { FileHandle } from 'node:fs/promises';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { RecordBatchReader, type Schema, type Vector } from 'apache-arrow';
+import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
 import { InputError } from '../errors.js';
-import { arrowCellText } from './arrow-cell-text.js';
 import { arrowErrorMessage } from './arrow-error-message.js';
-import { cellText, jsonText } from './cell-text.js';
 import { openInputFile } from './open-input-stream.js';
-import type { Row, TableSource } from './table.js';
+import { recordBatchSource } from './record-batch-source.js';
+import type { TableSource } from './table.js';
 
 /** Bytes kept from the start of the input, enough to tell Arrow's magic from another format. */
 const HEAD_BYTES = 8;
 
 /**
  * Streams an Arrow IPC file or stream, batch by batch. A path is read through a file handle, so the
- * file format's batches are read at their offsets; stdin is read as it arrives. Cells are the values
- * Arrow gives (bigint for Int64, a Vector for a List, ...).
+ * file format's batches are read at their offsets; stdin is read as it arrives.
  */
 export async function openArrowSource(path: string, stdin?: NodeJS.ReadableStream): Promise<TableSource> {
   const name = path === '-' ? 'stdin' : path;
@@ -47,35 +45,7 @@ export async function openArrowSource(path: string, stdin?: NodeJS.ReadableStrea
     await close().catch(() => undefined);
     throw error;
   }
-  const batches = reader as AsyncIterable<{ numRows: number; getChildAt(i: number): Vector | null }>;
-  const width = schema.fields.length;
-
-  async function* rows(): AsyncGenerator<Row> {
-    try {
-      for await (const batch of batches) {
-        const vectors = schema.fields.map((_, j) => batch.getChildAt(j)!);
-        for (let i = 0; i < batch.numRows; i++) {
-          const row = new Array<unknown>(width);
-          for (let j = 0; j < width; j++) row[j] = vectors[j].get(i);
-          yield row;
-        }
-      }
-    } catch (err) {
-      throw await invalid(err);
-    } finally {
-      await close();
-    }
-  }
-
-  return {
-    columns: schema.fields.map((field) => field.name),
-    arrowSchema: schema,
-    rows: rows(),
-    name,
-    cellText: arrowCellText(schema) ?? ((value) => cellText(value)),
-    cellJson: (value) => jsonText(value),
-    close,
-  };
+  return recordBatchSource({ schema, batches: reader as AsyncIterable<RecordBatch>, name, close, invalid });
 }
 
 /** The first HEAD_BYTES bytes of a file (fewer when it is shorter); undefined when unreadable. */

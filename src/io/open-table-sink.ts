@@ -26,6 +26,9 @@ export async function openTableSink(opts: WriteOptions): Promise<TableSink> {
       return createJsonlSink(target, opts.source, opts.added);
     case 'arrow':
       // The IPC file format needs a seekable footer reader; stdout and '.arrows' get the stream format.
-      return (await import('./arrow-sink.js')).createArrowSink(target, opts.source, opts.added, opts.path !== '-' && !/\.arrows$/i.test(opts.path));
+    {
+      const [{ createArrowSink }, { ipcEncoder }] = await Promise.all([import('./arrow-sink.js'), import('./batch-encoder.js')]);
+      return createArrowSink(target, opts.source, opts.added, ipcEncoder(opts.path !== '-' && !/\.arrows$/i.test(opts.path)));
+    }
   }
 }
