@@ -15,6 +15,8 @@ export interface CacheKeyInput {
   prompt: string;
   /** Query parameters sent with every request (Azure's api-version picks the API, so the answer). */
   query?: Record<string, string>;
+  /** The JSON Schema typed answers must match (--schema/--fields); absent for text answers. */
+  schema?: Record<string, unknown>;
 }
 
 // Bump when the hashed payload changes shape, so old entries are missed instead of misread.
@@ -40,6 +42,8 @@ export function cacheKeyFor(fixed: Omit<CacheKeyInput, 'system' | 'prompt'>): (r
   let middle = `,"provider":${JSON.stringify(fixed.provider)}`;
   // Left out when empty so keys made before queries existed stay valid.
   if (fixed.query !== undefined && Object.keys(fixed.query).length > 0) middle += `,"query":${canonicalJSON(fixed.query)}`;
+  // Likewise left out without a schema, so keys of text runs stay as they were.
+  if (fixed.schema !== undefined) middle += `,"schema":${canonicalJSON(fixed.schema)}`;
   return (request) => {
     const system = request.system === undefined ? '' : `,"system":${JSON.stringify(request.system)}`;
     return `${KEY_VERSION}:${sha256Hex(head + JSON.stringify(request.prompt) + middle + system + '}')}`;

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { RawAskOptions } from '../config/ask-config.js';
-import { addCacheOptions, addEndpointOptions, addGenerationOptions } from './call-options.js';
+import { addCacheOptions, addEndpointOptions, addSchemaOptions, addGenerationOptions } from './call-options.js';
 import type { CliContext } from './context.js';
 
 /** Adds `llmap ask [prompt]` to the program. */
@@ -15,6 +15,7 @@ export function registerAskCommand(program: Command, cli: CliContext, setExitCod
     .argument('[prompt]', "the prompt; '-', or nothing with input piped in, reads it from stdin");
   addEndpointOptions(ask);
   addGenerationOptions(ask);
+  addSchemaOptions(ask);
   addCacheOptions(ask);
   ask
     .option('--verbose', 'print each retry, and a summary at the end (tokens, latency, cache) on stderr')

@@ -5,6 +5,15 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 
+/** The typed-answer options of `run` and `ask` (README "Typed answers"). */
+export function addSchemaOptions(cmd: Command): Command {
+  return cmd
+    .option('--schema <file.json|json>', 'answer in JSON matching this JSON Schema of an object (a file, or inline JSON); each property becomes a typed column')
+    .option('--fields <spec>', "the schema in short: 'sentiment: enum(positive, negative); score: number; topics: list[string]'")
+    .option('--schema-mode <mode>', 'auto (default), native (the provider\'s structured output) or prompt (the schema in the system message)')
+    .option('--schema-retries <n>', 'ask again this many times after an invalid answer, quoting the error (default 2)');
+}
+
 /** --profile, --config, the provider, model, endpoint and key, timeout and retries. */
 export function addEndpointOptions(cmd: Command): Command {
   return cmd

@@ -4,7 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, UsageError, describeError } from '../errors.js';
 import type { RawRunOptions } from '../config/run-config.js';
-import { addCacheOptions, addEndpointOptions, addGenerationOptions, addLimitOptions, addReportOptions } from './call-options.js';
+import { addCacheOptions, addEndpointOptions, addSchemaOptions, addGenerationOptions, addLimitOptions, addReportOptions } from './call-options.js';
 import { registerAskCommand } from './ask-command.js';
 import { registerCacheCommand } from './cache-command.js';
 import { processContext, type CliContext } from './context.js';
@@ -35,6 +35,7 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
     .option('--template-file <path>', 'read the template from a file');
   addEndpointOptions(run);
   addGenerationOptions(run);
+  addSchemaOptions(run);
   addLimitOptions(run);
   run
     .option('--output-column <name>', 'name of the response column (default response)')

@@ -4,6 +4,7 @@
  */
 import type { ResponseCache } from '../cache/cache.js';
 import type { CallConfig } from '../config/call-config.js';
+import type { TypedConfig } from '../config/typed-config.js';
 import { cacheKeyFor } from '../cache/key.js';
 import { createProvider, type ProviderOptions } from '../providers/factory.js';
 import type { ChatRequest, Provider } from '../providers/provider.js';
@@ -31,11 +32,35 @@ export function openProvider(config: CallConfig): Promise<Provider> {
 }
 
 /**
+ * The provider the config names, asking for the config's schema when it has one. A fallback from
+ * structured output to the prompt is told on `stderr` (unless quiet).
+ */
+export async function openTypedProvider(
+  config: CallConfig & TypedConfig,
+  cli: { stderr: NodeJS.WritableStream },
+): Promise<Provider> {
+  const provider = await openProvider(config);
+  if (config.answerSchema === undefined) return provider;
+  const { typedProvider } = await import('../providers/typed-provider.js');
+  return typedProvider(provider, {
+    answerSchema: config.answerSchema,
+    mode: config.schemaMode,
+    compatible: config.provider === 'openai' && config.baseURL !== undefined,
+    onFallback: (reason) => {
+      if (!config.quiet) {
+        cli.stderr.write(`llmap: ${config.baseURL} refused structured output (${reason.slice(0, 160)}); sending the schema in the system message instead (--schema-mode prompt)\n`);
+      }
+    },
+  });
+}
+
+/**
  * The cache key of a chat request made with this config: what `run`, `run --dry-run` and `ask` all
  * use, so each finds the others' answers.
  */
-export function chatCacheKey(config: CallConfig): (request: ChatRequest) => string {
-  return cacheKeyFor({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, query: config.query });
+export function chatCacheKey(config: CallConfig & Partial<TypedConfig>): (request: ChatRequest) => string {
+  const schema = config.answerSchema?.schema;
+  return cacheKeyFor({ provider: config.provider, baseURL: config.baseURL, model: config.model, params: config.params, query: config.query, ...(schema && { schema }) });
 }
 
 /** The response cache the config names (a no-op cache for --no-cache). */

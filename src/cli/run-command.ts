@@ -9,7 +9,8 @@ import { describeCacheLocation, parseCacheUri } from '../cache/cache-uri.js';
 import { UsageError } from '../errors.js';
 import type { RowOutcome } from '../engine/events.js';
 import { mapRows } from '../engine/map-rows.js';
-import { addedCells, addedColumns } from '../engine/output-columns.js';
+import { addedCells, addedColumns, METADATA_COLUMNS } from '../engine/output-columns.js';
+import { answerCheck } from '../schema/answer-check.js';
 import { RateLimiter } from '../engine/rate-limiter.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
 import { openTableSink } from '../io/index.js';
@@ -20,7 +21,7 @@ import { formatPrice, formatUsd } from '../report/format-units.js';
 import { SpendLimit } from '../report/spend-limit.js';
 import type { CliContext } from './context.js';
 import type { Interrupts } from './interrupts.js';
-import { chatCacheKey, openClientAndCache, openProvider, retryOverrides } from './open-resources.js';
+import { chatCacheKey, openClientAndCache, openTypedProvider, retryOverrides } from './open-resources.js';
 import { openInput, runTable } from './table-run.js';
 
 /** Runs `llmap run <input>` and returns the exit code. Throws user-facing errors for cli/ to print. */
@@ -29,7 +30,7 @@ export async function runCommand(input: string, raw: RawRunOptions, cli: CliCont
   const { source, inputFormat, outputFormat } = await openInput(config, cli);
   try {
     const render = compilePrompt(config, source);
-    const added = addedColumns(config.outputColumn, config.metadata);
+    const added = addedColumns(config.outputColumn, config.metadata, config.answerSchema?.columns);
     checkNoClash(source, added.map((c) => c.name), config);
     if (config.dryRun) {
       const { dryRunCommand } = await import('./dry-run.js');
@@ -56,8 +57,17 @@ function compilePrompt(config: RunConfig, source: TableSource): RenderRow {
 }
 
 function checkNoClash(source: TableSource, names: string[], config: RunConfig): void {
+  const properties = config.answerSchema?.columns.map((c) => c.name) ?? [];
+  const where = config.answerSchema?.from;
   for (const name of names) {
+    const metadataToo = config.metadata && METADATA_COLUMNS.some((c) => c.name === name);
+    if (properties.includes(name) && metadataToo) {
+      throw new UsageError(`${where} has a property '${name}', and --metadata adds a column of that name; rename the property`);
+    }
     if (!source.columns.includes(name)) continue;
+    if (properties.includes(name)) {
+      throw new UsageError(`column '${name}' already exists in ${source.name}, and ${where} adds a column of that name; rename the property or the input column`);
+    }
     throw new UsageError(
       name === config.outputColumn
         ? `column '${name}' already exists in ${source.name}; name the response column with --output-column`
@@ -75,7 +85,7 @@ async function runWithSink(
   inputFormat: TableFormat,
 ): Promise<number> {
   let spendLimit: SpendLimit | undefined;
-  const stats = new RunStats({ price: config.pricing });
+  const stats = new RunStats({ price: config.pricing, typed: config.answerSchema !== undefined });
   return runTable<RowOutcome>({
     settings: config,
     inputRows: source.rows,
@@ -86,13 +96,14 @@ async function runWithSink(
     runInfo: runInfo(config),
     price: config.pricing,
     async start({ rows, observer, signal, stop }) {
-      const { client: provider, cache, close } = await openClientAndCache(config, () => openProvider(config));
+      const { client: provider, cache, close } = await openClientAndCache(config, () => openTypedProvider(config, cli));
       const mapped = mapRows(rows, {
         provider,
         cache,
         cacheKey: chatCacheKey(config),
         render,
         system: config.system,
+        ...(config.answerSchema && { typed: { check: answerCheck(config.answerSchema.schema), retries: config.schemaRetries } }),
         concurrency: config.concurrency,
         startConcurrency: config.startConcurrency,
         // Always present: with no --rpm/--tpm it paces to the limits the server's headers state.
@@ -106,7 +117,7 @@ async function runWithSink(
       });
       return { mapped, close };
     },
-    cells: (outcome) => addedCells(outcome, config.metadata),
+    cells: (outcome) => addedCells(outcome, config.metadata, config.answerSchema?.columns),
     stoppers(interrupts) {
       spendLimit = spendLimitFor(config, interrupts);
       return spendLimit ? [spendLimit] : [];

@@ -13,6 +13,9 @@ export function verboseLog(stderr: NodeJS.WritableStream): RunObserver {
         `llmap: row ${e.index + 1}: attempt ${e.attempt} failed (${status}: ${e.error.message}); retrying in ${(e.delayMs / 1000).toFixed(1)}s\n`,
       );
     },
+    onSchemaRetry(e) {
+      stderr.write(`llmap: row ${e.index + 1}: answer ${e.attempt} invalid (${e.error}); asking again\n`);
+    },
     onRowDone(o) {
       if (o.status === 'failed') stderr.write(`llmap: row ${o.index + 1}: failed after ${o.attempts} attempt(s): ${o.error}\n`);
     },

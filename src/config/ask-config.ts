@@ -5,6 +5,7 @@
 import { defaultCacheDir } from '../cache/default-dir.js';
 import { UsageError } from '../errors.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
+import { resolveTypedConfig, type RawTypedOptions, type TypedConfig } from './typed-config.js';
 import { loadProfileOptions } from './load-profile-options.js';
 
 /** The options of `llmap ask` as commander hands them over (strings, unvalidated). */
@@ -12,15 +13,16 @@ export type RawAskOptions = Pick<
   RawCallOptions,
   | 'provider' | 'model' | 'baseUrl' | 'apiKeyEnv' | 'temperature' | 'maxTokens' | 'system' | 'cacheDir' | 'cache'
   | 'cacheMode' | 'cacheTtl' | 'profile' | 'config' | 'verbose' | 'timeout' | 'retries'
->;
+> &
+  RawTypedOptions;
 
 /** A validated `llmap ask`. */
-export type AskConfig = CallConfig;
+export type AskConfig = CallConfig & TypedConfig;
 
 /** The flags with the profile merged in, validated; throws UsageError naming the flag or profile. */
 export async function loadAskConfig(raw: RawAskOptions, where: { cwd: string; env: NodeJS.ProcessEnv }): Promise<AskConfig> {
-  const merged = await loadProfileOptions(raw as RawCallOptions, where);
-  return resolveCallConfig(merged, where.env, () => defaultCacheDir(where.env));
+  const merged = await loadProfileOptions(raw as RawCallOptions & RawTypedOptions, where);
+  return { ...resolveCallConfig(merged, where.env, () => defaultCacheDir(where.env)), ...resolveTypedConfig(merged) };
 }
 
 /**

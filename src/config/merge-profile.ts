@@ -18,6 +18,8 @@ const FIELDS = [
   ['tpm', 'tpm'],
   ['system', 'system'],
   ['timeout', 'timeout'],
+  ['schemaMode', 'schemaMode'],
+  ['schemaRetries', 'schemaRetries'],
 ] as const satisfies readonly (readonly [keyof Profile, string])[];
 
 /** Fields that only make sense with the profile's own provider. */
@@ -39,5 +41,10 @@ export function mergeProfile(flags: Record<string, unknown>, profile: Profile | 
   }
   if (merged.headers === undefined && keep('headers')) merged.headers = { ...profile.headers };
   if (merged.price === undefined && keep('price')) merged.price = { ...profile.price };
+  // --schema and --fields say the same thing: either flag replaces the profile's schema or fields.
+  if (merged.schema === undefined && merged.fields === undefined) {
+    if (keep('schema')) merged.schema = typeof profile.schema === 'string' ? profile.schema : JSON.stringify(profile.schema);
+    else if (keep('fields')) merged.fields = profile.fields;
+  }
   return merged;
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { listPresets, presetNames } from '../providers/presets.js';
+import { SCHEMA_MODES } from './typed-config.js';
 
 /** Builds the message of a failed check from the value found. */
 const expected = (what: string) => (issue: { input?: unknown }) =>
@@ -78,11 +79,21 @@ export const profileSchema = z
       price,
       system: z.string({ error: expected('a string') }),
       timeout: duration,
+      // Typed answers (README "Typed answers"): a JSON Schema object or a file path, or the field syntax.
+      schema: z.union([text('a path'), z.record(z.string(), z.unknown())], {
+        error: expected('a JSON Schema object, or the path of a .json file holding one'),
+      }),
+      fields: text('field syntax such as "label: enum(a, b); score: number"'),
+      schemaMode: z.enum(SCHEMA_MODES, { error: expected(`one of ${SCHEMA_MODES.join(', ')}`) }),
+      schemaRetries: wholeNumber(0, 20),
     },
     { error: expected('an object of settings') },
   )
   .partial()
   .superRefine((p, ctx) => {
+    if (p.schema !== undefined && p.fields !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['fields'], message: 'give only one of "schema" and "fields"' });
+    }
     const kind = listPresets().find((preset) => preset.name === p.provider)?.kind;
     // Anthropic's Messages API accepts 0-1 only; say so here rather than at the first call.
     if (kind === 'anthropic' && p.temperature !== undefined && p.temperature > 1) {

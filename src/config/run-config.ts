@@ -6,11 +6,12 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { checkOutputIsNotInput } from './same-file.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
+import { resolveTypedConfig, type RawTypedOptions, type TypedConfig } from './typed-config.js';
 import { parseWholeNumber } from './parse-values.js';
 import { resolvePricing, type Pricing } from '../report/price-table.js';
 
 /** The options of `llmap run` as commander hands them over (strings, unvalidated). */
-export interface RawRunOptions extends RawCallOptions {
+export interface RawRunOptions extends RawCallOptions, RawTypedOptions {
   output?: string;
   inputFormat?: string;
   outputFormat?: string;
@@ -33,7 +34,7 @@ export type PromptSource =
   | { kind: 'template'; template: string; where: string };
 
 /** A validated run. */
-export interface RunConfig extends CallConfig {
+export interface RunConfig extends CallConfig, TypedConfig {
   input: string;
   inputFormat?: string;
   output: string;
@@ -64,6 +65,10 @@ export function resolveRunConfig(
   const prompt = resolvePrompt(raw);
   const call = resolveCallConfig(raw, env, defaultCacheDir, { keyRequired: !raw.dryRun });
   const limit = raw.limit === undefined ? undefined : parseWholeNumber('--limit', raw.limit, 0);
+  const typed = resolveTypedConfig(raw);
+  if (typed.answerSchema && raw.outputColumn !== undefined) {
+    throw new UsageError('--output-column names the response column, which a run with --schema or --fields does not write (each property is a column)');
+  }
   const outputColumn = raw.outputColumn ?? 'response';
   if (outputColumn.trim() === '') throw new UsageError(`--output-column needs a name`);
   const output = raw.output ?? '-';
@@ -72,6 +77,7 @@ export function resolveRunConfig(
   const maxCostUsd = raw.maxCost === undefined ? undefined : parseMaxCost(raw.maxCost, pricing, call.model);
   return {
     ...call,
+    ...typed,
     input,
     inputFormat: raw.inputFormat,
     output,

@@ -25,6 +25,8 @@ export interface RowOutcome {
   error?: string;
   /** Wall time of the successful (or last) attempt in ms; undefined for cached/skipped rows. */
   latencyMs?: number;
+  /** A typed run's answer: the validated JSON object (absent when skipped or failed). */
+  value?: Record<string, unknown>;
   /** Provider calls made for this row (0 for cached/skipped). */
   attempts: number;
   /** The row was not finished because the run was stopped (never reported to observers). */
@@ -41,6 +43,15 @@ export interface RetryEvent {
   error: ProviderError;
 }
 
+/** An invalid typed answer about to be asked for again. */
+export interface SchemaRetryEvent {
+  index: number;
+  /** The answer that was invalid (1-based). */
+  attempt: number;
+  /** What was wrong with it. */
+  error: string;
+}
+
 /** Watches a run. All methods are optional and must be cheap (they run on the per-row path). */
 export interface RunObserver {
   /** The number of input rows, once known (undefined for stdin until the end). */
@@ -48,6 +59,8 @@ export interface RunObserver {
   /** A request is sent to the provider (every attempt). */
   onRequest?(index: number): void;
   onRetry?(event: RetryEvent): void;
+  /** A typed answer was invalid and is asked for again (--schema-retries), with `error` quoted back. */
+  onSchemaRetry?(event: SchemaRetryEvent): void;
   /** The server refused a request with 429 (rate limited), whether or not it is retried. */
   onRateLimited?(index: number): void;
   /** The adaptive concurrency limit, at the start and whenever it changes. */

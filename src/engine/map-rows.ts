@@ -10,6 +10,7 @@ import type { ChatRequest, Provider } from '../providers/provider.js';
 import type { RenderRow } from '../prompt/template.js';
 import { callWithRetry, type CallFailure, type CallSuccess } from './call-with-retry.js';
 import { ConcurrencyController } from './concurrency-controller.js';
+import { callForValidAnswer, type TypedAnswers } from './typed-call.js';
 import type { RowOutcome, RunObserver } from './events.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RetryPolicy } from './retry.js';
@@ -28,6 +29,8 @@ export interface EngineOptions {
   cacheKey: (request: ChatRequest) => string;
   render: RenderRow;
   system?: string;
+  /** Typed answers (--schema/--fields): each answer validated, invalid ones retried; absent = text answers. */
+  typed?: TypedAnswers;
   /** The most provider calls in flight at once; the engine adapts between 1 and this. */
   concurrency: number;
   /** Calls in flight at the start, adapting from there (default min(8, concurrency)). */
@@ -59,8 +62,8 @@ export class FatalRunError extends Error {
 
 /** A row's answer, shared by identical prompts within the run. */
 type Resolution =
-  | { kind: 'cached'; value: CachedResponse }
-  | { kind: 'sent'; call: CallSuccess }
+  | { kind: 'cached'; value: CachedResponse; typed?: Record<string, unknown> }
+  | { kind: 'sent'; call: CallSuccess & { value?: Record<string, unknown> } }
   | { kind: 'failed'; call: CallFailure };
 
 /** Maps rows to outcomes in input order. Throws FatalRunError on auth failures. */
@@ -85,13 +88,19 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
     controller,
     maxTokens: opts.maxTokens,
   };
+  const typed = opts.typed;
   // Identical prompts in flight share one call; once it settles, the cache answers later duplicates.
   const inflight = new Map<string, Promise<Resolution>>();
   const resolve = async (key: string, i: number, request: ChatRequest): Promise<Resolution> => {
     try {
       const hit = await opts.cache.get(key);
-      if (hit) return { kind: 'cached', value: hit };
-      const call = await callWithRetry(ctx, i, request);
+      if (hit && !typed) return { kind: 'cached', value: hit };
+      if (hit) {
+        // Only valid answers are stored; one that no longer checks out is asked for again.
+        const checked = typed!.check(hit);
+        if ('value' in checked) return { kind: 'cached', value: hit, typed: checked.value };
+      }
+      const call = typed ? await callForValidAnswer(ctx, i, request, typed) : await callWithRetry(ctx, i, request);
       if ('error' in call) return { kind: 'failed', call };
       const { text, finishReason, usage } = call.result;
       // Committed before the row counts as done: a crash after this point never loses the answer.
@@ -146,11 +155,16 @@ function skipped(index: number): RowOutcome {
 function toOutcome(index: number, r: Resolution, shared: boolean): RowOutcome {
   if (r.kind === 'cached' || (shared && r.kind === 'sent')) {
     const v = r.kind === 'cached' ? r.value : r.call.result;
-    return { index, status: 'cached', text: v.text, finishReason: v.finishReason, usage: v.usage, attempts: 0 };
+    const value = r.kind === 'cached' ? r.typed : r.call.value;
+    const outcome: RowOutcome = { index, status: 'cached', text: v.text, finishReason: v.finishReason, usage: v.usage, attempts: 0 };
+    if (value !== undefined) outcome.value = value;
+    return outcome;
   }
   if (r.kind === 'sent') {
-    const { result, latencyMs, attempts } = r.call;
-    return { index, status: 'sent', text: result.text, finishReason: result.finishReason, usage: result.usage, latencyMs, attempts };
+    const { result, latencyMs, attempts, value } = r.call;
+    const outcome: RowOutcome = { index, status: 'sent', text: result.text, finishReason: result.finishReason, usage: result.usage, latencyMs, attempts };
+    if (value !== undefined) outcome.value = value;
+    return outcome;
   }
   const { error, latencyMs, attempts } = r.call;
   return {

@@ -1,11 +1,14 @@
 import type { AddedColumnType } from './table.js';
+import { arrowCell } from './value-type-arrow.js';
 
 /**
  * An added cell as its declared type; null when it cannot be one (null stays null). Engines hand over
  * typed values already; this keeps a stray string from breaking a typed Arrow or JSONL column.
  */
-export function coerceAdded(value: unknown, type: AddedColumnType): string | number | boolean | Float32Array | null {
+export function coerceAdded(value: unknown, type: AddedColumnType): unknown {
   if (value === null || value === undefined) return null;
+  // A schema-derived cell: integers become bigints (Arrow Int64; JSONL writes them back as numbers).
+  if (typeof type === 'object') return arrowCell(value, type);
   switch (type) {
     case 'string':
       return typeof value === 'string' ? value : String(value);

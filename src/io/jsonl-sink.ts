@@ -12,11 +12,13 @@ export function createJsonlSink(target: ByteTarget, source: WriteOptions['source
   const { columns, cellJson } = source;
   const keys = [...columns, ...added.map((column) => column.name)].map((key, i) => `${i === 0 ? '{' : ','}${JSON.stringify(key)}:`);
   const inputWidth = columns.length;
+  // A schema-derived cell is a validated JSON value already: written as it is, whatever its shape.
+  const addedJson = added.map(({ type }) => (typeof type === 'object' ? jsonText : (value: unknown) => valueJson(coerceAdded(value, type))));
   return {
     write(row, addedCells) {
       let line = '';
       for (let i = 0; i < inputWidth; i++) line += keys[i] + cellJson(row[i], i);
-      for (let k = 0; k < added.length; k++) line += keys[inputWidth + k] + valueJson(coerceAdded(addedCells[k], added[k].type));
+      for (let k = 0; k < added.length; k++) line += keys[inputWidth + k] + addedJson[k](addedCells[k]);
       return target.write(keys.length === 0 ? '{}\n' : `${line}}\n`);
     },
     finish: () => target.finish(),

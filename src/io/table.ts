@@ -43,9 +43,22 @@ export interface TableSource {
 
 /**
  * Value type of a column llmap adds to the output. 'float32-vector' cells are Float32Arrays (or
- * null): Arrow FixedSizeList<Float32>, a JSON array in JSONL, JSON array text in CSV/TSV.
+ * null): Arrow FixedSizeList<Float32>, a JSON array in JSONL, JSON array text in CSV/TSV. A
+ * `ValueType` object types a column made from a property of a JSON Schema (`--schema`/`--fields`).
  */
-export type AddedColumnType = 'string' | 'boolean' | 'int' | 'float' | 'float32-vector';
+export type AddedColumnType = 'string' | 'boolean' | 'int' | 'float' | 'float32-vector' | ValueType;
+
+/**
+ * The type of a schema-derived cell, whose value is the validated JSON value (or null). Arrow:
+ * string Utf8, float Float64, int Int64, boolean Bool, enum Dictionary<Int32, Utf8>, list List<...>,
+ * struct Struct<...>, json (a value of no single type) Utf8 holding JSON text. JSONL: the JSON value.
+ * CSV/TSV: scalars as text, lists and objects as JSON text.
+ */
+export type ValueType =
+  | { kind: 'string' | 'float' | 'int' | 'boolean' | 'json' }
+  | { kind: 'enum'; values: string[] }
+  | { kind: 'list'; items: ValueType }
+  | { kind: 'struct'; fields: { name: string; type: ValueType }[] };
 
 /** A column llmap appends to every row. */
 export interface AddedColumn {

@@ -4,6 +4,7 @@
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import type { ChatRequest, ProviderConfig } from './provider.js';
+import { addAnthropicStructured } from './structured-body.js';
 
 /** Anthropic requires max_tokens; this is sent when the user sets none. */
 export const DEFAULT_MAX_TOKENS = 1024;
@@ -17,5 +18,6 @@ export function requestBody(config: ProviderConfig, request: ChatRequest): Messa
   };
   if (request.system !== undefined) body.system = request.system;
   if (config.params.temperature !== undefined) body.temperature = config.params.temperature;
+  if (request.structured || request.correction) addAnthropicStructured(body, request);
   return body;
 }

@@ -32,7 +32,7 @@ export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: stri
     model: config.model,
     async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
       const { data, rateLimit } = await postForJson<Message>(transport, '/v1/messages', requestBody(config, request), ctx, signal);
-      const result = toResult(data, ctx.endpoint);
+      const result = toResult(data, ctx.endpoint, request.structured?.name);
       return rateLimit ? { ...result, rateLimit } : result;
     },
     close: () => transport.close(),
@@ -40,14 +40,23 @@ export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: stri
 }
 
 
-function toResult(response: Message, endpoint: string): ChatResult {
+/** `tool`: the forced tool of a typed request, whose tool_use input is the answer (as JSON text). */
+function toResult(response: Message, endpoint: string, tool?: string): ChatResult {
   if (!Array.isArray(response?.content)) {
     throw new ProviderError('bad_response', `unexpected response from ${endpoint}: no content blocks`);
   }
   let text = '';
-  for (const block of response.content) if (block.type === 'text' && typeof block.text === 'string') text += block.text;
+  let toolUseId: string | undefined;
+  for (const block of response.content) {
+    if (block.type === 'text' && typeof block.text === 'string' && toolUseId === undefined) text += block.text;
+    else if (tool !== undefined && block.type === 'tool_use' && block.name === tool && toolUseId === undefined) {
+      text = JSON.stringify(block.input);
+      toolUseId = block.id;
+    }
+  }
   const usage = response.usage;
   return {
+    ...(toolUseId !== undefined && { toolUseId }),
     text,
     finishReason: response.stop_reason ?? null,
     usage: {

@@ -4,6 +4,7 @@
  */
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { ChatRequest, ProviderConfig } from './provider.js';
+import { addOpenAIStructured } from './structured-body.js';
 
 /** The body: temperature and max_tokens only when set (`max_tokens`, which compatible servers know). */
 export function requestBody(config: ProviderConfig, request: ChatRequest): ChatCompletionCreateParamsNonStreaming {
@@ -13,5 +14,6 @@ export function requestBody(config: ProviderConfig, request: ChatRequest): ChatC
   const body: ChatCompletionCreateParamsNonStreaming = { model: config.model, messages };
   if (config.params.temperature !== undefined) body.temperature = config.params.temperature;
   if (config.params.maxTokens !== undefined) body.max_tokens = config.params.maxTokens;
+  if (request.structured || request.correction) addOpenAIStructured(body, request);
   return body;
 }

@@ -60,5 +60,9 @@ function toResult(response: ChatCompletion, endpoint: string): ChatResult {
   const usage: ChatResult['usage'] = {};
   if (typeof reported?.prompt_tokens === 'number') usage.inputTokens = reported.prompt_tokens;
   if (typeof reported?.completion_tokens === 'number') usage.outputTokens = reported.completion_tokens;
-  return { text: content, finishReason: choice.finish_reason ?? null, usage };
+  const result: ChatResult = { text: content, finishReason: choice.finish_reason ?? null, usage };
+  // Structured outputs: a refusal comes instead of content, in its own field.
+  const refusal: unknown = choice.message?.refusal;
+  if (typeof refusal === 'string' && refusal !== '') result.refusal = refusal;
+  return result;
 }

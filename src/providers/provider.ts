@@ -15,6 +15,30 @@ export interface ChatRequest {
   system?: string;
   /** The user message. */
   prompt: string;
+  /** Ask for JSON matching a schema through the provider's structured-output feature. */
+  structured?: StructuredOutput;
+  /** A retry of an invalid typed answer: that answer as the assistant's turn, then the error as the user's. */
+  correction?: Correction;
+}
+
+/** A schema the answer must match, sent the provider's native way (OpenAI response_format, Anthropic forced tool). */
+export interface StructuredOutput {
+  /** Name of the schema (OpenAI json_schema.name) or of the tool (Anthropic). */
+  name: string;
+  /** The JSON Schema as sent: OpenAI's strict form when the schema has one. */
+  schema: Record<string, unknown>;
+  /** OpenAI `strict`: whether the schema is in strict mode's subset. */
+  strict: boolean;
+}
+
+/** The follow-up turn of a retry after an invalid answer. */
+export interface Correction {
+  /** The invalid answer's text (Anthropic: its tool input as JSON). */
+  answer: string;
+  /** Anthropic: the id of the tool_use block the answer came in, answered with an error tool_result. */
+  toolUseId?: string;
+  /** The user's turn: what was wrong and what to do. */
+  message: string;
 }
 
 /** Token counts reported by the provider (absent when it reports none). */
@@ -48,6 +72,10 @@ export interface ChatResult {
   usage: Usage;
   /** Rate limits stated by the response headers, when the provider sent any. */
   rateLimit?: RateLimitInfo;
+  /** OpenAI: the model declined to answer in the schema (`message.refusal`). */
+  refusal?: string;
+  /** Anthropic: the id of the tool_use block holding a structured answer. */
+  toolUseId?: string;
 }
 
 /** Provider kinds llmap has adapters for. */

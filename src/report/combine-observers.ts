@@ -6,6 +6,7 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
   const onTotal = handlers(observers, 'onTotal');
   const onRequest = handlers(observers, 'onRequest');
   const onRetry = handlers(observers, 'onRetry');
+  const onSchemaRetry = handlers(observers, 'onSchemaRetry');
   const onRateLimited = handlers(observers, 'onRateLimited');
   const onConcurrency = handlers(observers, 'onConcurrency');
   const onRowDone = handlers(observers, 'onRowDone');
@@ -19,6 +20,9 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
     },
     onRetry: (event) => {
       for (const fn of onRetry) fn(event);
+    },
+    onSchemaRetry: (event) => {
+      for (const fn of onSchemaRetry) fn(event);
     },
     onRateLimited: (index) => {
       for (const fn of onRateLimited) fn(index);

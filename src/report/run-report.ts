@@ -48,6 +48,8 @@ export interface RunReport {
   requests: number;
   /** Attempts that were retries. */
   retries: number;
+  /** Typed runs: invalid answers asked for again (each also counts as a request). */
+  schemaRetries?: number;
   /** Requests the server refused with 429 (rate limited). */
   rateLimited: number;
   /** Requests per minute of wall time. */
@@ -94,7 +96,8 @@ export function formatSummary(report: RunReport): string {
   if (report.stopped !== undefined) lines.push(`  stopped: ${report.stopped}`);
 
   const details = [
-    `requests ${formatCount(report.requests)} (${formatCount(report.retries)} ${plural(report.retries, 'retry', 'retries')})`,
+    `requests ${formatCount(report.requests)} (${formatCount(report.retries)} ${plural(report.retries, 'retry', 'retries')}` +
+      (report.schemaRetries === undefined ? ')' : `, ${formatCount(report.schemaRetries)} schema ${plural(report.schemaRetries, 'retry', 'retries')})`),
     `tokens in ${formatCount(report.tokens.input)} / out ${formatCount(report.tokens.output)}`,
   ];
   if (report.cost !== undefined) details.push(`cost ${formatUsd(report.cost)}`);

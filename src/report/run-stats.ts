@@ -1,6 +1,6 @@
 /** Counts what happened in a run, in constant memory, for the progress display and the final report. */
 import { performance } from 'node:perf_hooks';
-import type { RetryEvent, RowOutcome, RunObserver } from '../engine/events.js';
+import type { RetryEvent, RowOutcome, RunObserver, SchemaRetryEvent } from '../engine/events.js';
 import { ErrorTally } from './error-tally.js';
 import { costOf, type Price } from './price-table.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -54,6 +54,8 @@ export interface RunStatsOptions {
   wallClock?: () => number;
   /** US dollars per million tokens: snapshots then carry the cost so far. */
   price?: Price;
+  /** A typed run (--schema/--fields): the report counts schema retries. */
+  typed?: boolean;
 }
 
 const TOP_ERRORS = 5;
@@ -73,6 +75,8 @@ export class RunStats implements RunObserver {
   private failed = 0;
   private requests = 0;
   private retries = 0;
+  private schemaRetries = 0;
+  private readonly typed: boolean;
   private rateLimited = 0;
   private concurrency: ConcurrencyRange | null = null;
   private readonly tokens: TokenCounts = { input: 0, output: 0, cachedInput: 0, cachedOutput: 0 };
@@ -83,6 +87,7 @@ export class RunStats implements RunObserver {
     this.now = opts.now ?? (() => performance.now());
     this.wallClock = opts.wallClock ?? Date.now;
     this.price = opts.price;
+    this.typed = opts.typed ?? false;
     this.start();
   }
 
@@ -108,6 +113,11 @@ export class RunStats implements RunObserver {
   /** Counts one retry. */
   onRetry = (_event: RetryEvent): void => {
     this.retries++;
+  };
+
+  /** Counts one retry of an invalid typed answer. */
+  onSchemaRetry = (_event: SchemaRetryEvent): void => {
+    this.schemaRetries++;
   };
 
   /** Counts one 429. */
@@ -192,6 +202,7 @@ export class RunStats implements RunObserver {
       rows: { total: done, sent: this.sent, cached: this.cached, skipped: this.skipped, failed: this.failed },
       requests: this.requests,
       retries: this.retries,
+      ...(this.typed && { schemaRetries: this.schemaRetries }),
       rateLimited: this.rateLimited,
       requestsPerMinute: Math.round(perSecond(this.requests, durationMs) * 60 * 10) / 10,
       concurrency: this.concurrency && { ...this.concurrency },

@@ -182,7 +182,36 @@ export interface FakeServerOptions {
   record?: boolean;
   /** Called with every request as it arrives (even when record is false). */
   onRequest?: (req: RecordedRequest) => void;
+  /** Typed answers: how requests asking for a JSON Schema are answered (see structured.js). */
+  structured?: StructuredOptions;
 }
+
+/**
+ * A request with OpenAI `response_format` json_schema, an Anthropic forced tool (`tool_choice`
+ * type tool), or llmap's prompt fallback (the schema after "...that matches this JSON Schema:" in
+ * the system message) is answered with `conformingValue(schema, first user message)`: OpenAI as
+ * `message.content` JSON text, Anthropic as a `tool_use` block's `input` with stop_reason
+ * `tool_use` (prompt fallback: text, half of the answers in a ```json fence).
+ */
+export interface StructuredOptions {
+  /**
+   * Share of first answers (no assistant turn in the request yet) that do not conform, chosen by a
+   * hash of the prompt and `seed`, so the same rows every run. OpenAI: a third each cut-off JSON, a
+   * schema violation (first required property of the wrong type, an enum a label not listed) and
+   * a refusal (`content: null`, `refusal` text); Anthropic: a violation; prompt fallback: cut-off
+   * JSON or a violation.
+   */
+  invalid?: number;
+  /** Salt of the choice of invalid answers; default 0. */
+  seed?: number;
+  /** Retries (requests with an assistant turn) are invalid too for the same prompts; default false (the model corrects itself). */
+  invalidRetries?: boolean;
+}
+
+/** The value the fake server answers for `schema` and a prompt (deterministic). */
+export function conformingValue(schema: object, prompt: string): any;
+/** Whether the fake server answers a first request for this prompt invalidly under `options`. */
+export function answersInvalid(prompt: string, options: StructuredOptions): boolean;
 
 export interface FakeServer {
   /** e.g. 'http://127.0.0.1:54321' (append '/v1' for an OpenAI base URL). */

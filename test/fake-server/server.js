@@ -12,11 +12,13 @@ import { faultMix } from './faults.js';
 import { createRateLimiter } from './rate-limit.js';
 import * as openai from './openai.js';
 import * as anthropic from './anthropic.js';
+import { structuredResponse } from './structured.js';
 
 export { failFirst, failure, planBehavior } from './behaviors.js';
 export { DEFAULT_FAULT_MIX, faultMix, mulberry32At, parseFaultMix } from './faults.js';
 export { createRateLimiter, goDuration, rfc3339Seconds } from './rate-limit.js';
 export { streamGate } from './stream-gate.js';
+export { answersInvalid, conformingValue } from './structured.js';
 
 /** Starts a fake server; resolves once it listens. See server.d.ts for the options. */
 export async function startFakeServer(options = {}) {
@@ -147,6 +149,11 @@ export async function startFakeServer(options = {}) {
   function route(res, entry, act, headers) {
     const { method, path, body } = entry;
     const text = () => act.answer ?? answer(body);
+    const typed = act.answer === undefined ? structuredResponse(path, body, options.structured) : undefined;
+    if (typed !== undefined) {
+      send(res, 200, typed, headers);
+      return 'ok';
+    }
     if (method === 'POST' && path.endsWith('/chat/completions')) {
       const finish = act.finishReason ?? 'stop';
       if (body?.stream === true) return sendSSE(res, openai.chatCompletionEvents(body, text(), finish), headers, act, openai.streamErrorEvent);
