@@ -48,7 +48,7 @@ export async function openTypedProvider(
     compatible: config.provider === 'openai' && config.baseURL !== undefined,
     onFallback: (reason) => {
       if (!config.quiet) {
-        cli.stderr.write(`llmap: ${config.baseURL} refused structured output (${reason.slice(0, 160)}); sending the schema in the system message instead (--schema-mode prompt)\n`);
+        cli.stderr.write(`llmap: structured output refused (${reason.slice(0, 200)}); sending the schema in the system message instead (--schema-mode prompt)\n`);
       }
     },
   });

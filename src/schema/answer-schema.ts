@@ -63,7 +63,9 @@ function fromSchema(schema: unknown, where: string): AnswerSchema {
   try {
     compileSchema(schema);
   } catch (err) {
-    throw new UsageError(`${where} is not a valid JSON Schema: ${(err as Error).message.split('\n')[0]}`);
+    // Ajv lists every failed alternative ("data/x/type must be ..., data/x/type must be array, ..."): the first says it.
+    const first = (err as Error).message.split('\n')[0].replace(/^schema is invalid: /, '').split(', data')[0].replace(/^data\//, '/');
+    throw new UsageError(`${where} is not a valid JSON Schema: ${first}`);
   }
   const full = types.length === 0 ? { type: 'object', ...schema } : schema;
   return { schema: full, name: schemaName(full), from: where === '--fields' ? '--fields' : '--schema', columns: propertyColumns(full) };

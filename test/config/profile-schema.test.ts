@@ -27,7 +27,7 @@ describe('profiles file validation', () => {
     [{ headers: { 'X-Title': 5 } }, 'profiles.fast.headers.X-Title: expected a string, got 5'],
     [
       { colour: 'red' },
-      'profiles.fast.colour: unknown field; fields are: provider, model, baseURL, apiKeyEnv, temperature, maxTokens, concurrency, rpm, tpm, headers, price, system, timeout',
+      'profiles.fast.colour: unknown field; fields are: provider, model, baseURL, apiKeyEnv, temperature, maxTokens, concurrency, rpm, tpm, headers, price, system, timeout, schema, fields, schemaMode, schemaRetries',
     ],
     [
       { provider: 'antropic' },
