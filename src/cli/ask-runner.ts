@@ -37,6 +37,11 @@ export async function askCommand(arg: string | undefined, raw: RawAskOptions, cl
   let streamer: ChatStreamer | undefined;
   try {
     cache = await openCache(config);
+    if (config.answerSchema) {
+      const { askTyped } = await import('./ask-typed.js');
+      const typedConfig = { ...config, answerSchema: config.answerSchema };
+      return await askTyped({ config: typedConfig, request, key, cache, out, signal: stop.signal, stoppedBy: () => stoppedBy }, cli);
+    }
     const hit = await cache.get(key);
     if (hit) return await replay(hit, out, config, cli);
     streamer = await openStreamer(config);

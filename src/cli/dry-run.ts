@@ -6,7 +6,9 @@ import type { RunConfig } from '../config/run-config.js';
 import { dryRun } from '../engine/dry-run.js';
 import { take } from '../engine/take.js';
 import type { TableSource } from '../io/table.js';
-import { loadTokenCounter } from '../prompt/count-tokens.js';
+import { loadTokenCounter, type TokenCounter } from '../prompt/count-tokens.js';
+import { nativeStructured } from '../providers/typed-provider.js';
+import { schemaSystemMessage } from '../schema/schema-prompt.js';
 import type { RenderRow } from '../prompt/template.js';
 import type { ChatRequest } from '../providers/provider.js';
 import { dryRunReport, formatDryRun } from '../report/dry-run-report.js';
@@ -26,10 +28,20 @@ export interface DryRunInputs {
   run: RunInfo;
 }
 
+/** Tokens the schema adds to each request of the run (0 without one): its JSON text as it is sent. */
+function schemaTokens(config: RunConfig, counter: TokenCounter): number {
+  if (config.answerSchema === undefined) return 0;
+  const native = config.schemaMode === 'prompt' ? undefined : nativeStructured(config.provider, config.answerSchema);
+  const text = native ? JSON.stringify(native.schema) : schemaSystemMessage(undefined, config.answerSchema.schema);
+  return counter.count({ prompt: text }) - counter.count({ prompt: '' });
+}
+
 /** Counts, prints the table on stdout (and the report with --report); returns the exit code. */
 export async function dryRunCommand(inputs: DryRunInputs, cli: CliContext): Promise<number> {
   const { config } = inputs;
   const counter = await loadTokenCounter(config.model);
+  // A typed run sends the schema with every request (as response_format, a tool or in the system message).
+  const perRequest = schemaTokens(config, counter);
   const cache = await openCache(config);
   let counts;
   try {
@@ -39,7 +51,7 @@ export async function dryRunCommand(inputs: DryRunInputs, cli: CliContext): Prom
       system: config.system,
       cache,
       cacheKey: inputs.cacheKey,
-      countTokens: counter.count,
+      countTokens: perRequest === 0 ? counter.count : (request) => counter.count(request) + perRequest,
       repeatsAreHits: config.cacheDir !== undefined && (config.cacheMode === 'rw' || config.cacheMode === 'read'),
     });
   } finally {
@@ -49,7 +61,7 @@ export async function dryRunCommand(inputs: DryRunInputs, cli: CliContext): Prom
     model: config.model,
     maxTokens: config.params.maxTokens,
     pricing: config.pricing,
-    inputTokensMethod: counter.method,
+    inputTokensMethod: perRequest === 0 ? counter.method : `${counter.method}; the schema adds ${perRequest} per request`,
     maxCostUsd: config.maxCostUsd,
     run: inputs.run,
   });

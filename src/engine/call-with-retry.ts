@@ -22,6 +22,8 @@ export interface CallFailure {
   error: ProviderError;
   latencyMs: number;
   attempts: number;
+  /** Tokens of answers received and paid for though the row failed (typed answers that stayed invalid). */
+  usage?: Usage;
 }
 
 /** Everything a call needs from the run. */

@@ -172,7 +172,7 @@ function toOutcome(index: number, r: Resolution, shared: boolean): RowOutcome {
     status: 'failed',
     text: '',
     finishReason: null,
-    usage: {},
+    usage: (!shared && r.call.usage) || {},
     error: error.message,
     latencyMs,
     attempts: shared ? 0 : attempts,

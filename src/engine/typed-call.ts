@@ -43,7 +43,7 @@ export async function callForValidAnswer(
     if (round >= typed.retries) {
       const tries = round + 1;
       const error = new ProviderError('bad_response', `${checked.error} (after ${tries} ${tries === 1 ? 'answer' : 'answers'})`);
-      return { error, latencyMs: call.latencyMs, attempts };
+      return { error, latencyMs: call.latencyMs, attempts, usage };
     }
     ctx.observer.onSchemaRetry?.({ index, attempt: round + 1, error: checked.error });
     current = {
