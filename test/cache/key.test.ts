@@ -55,6 +55,19 @@ describe('cacheKey', () => {
     expect(cacheKey({ ...base, query: {} })).toBe(PINNED);
   });
 
+  it('includes the schema of typed answers, canonically, and leaves keys without one as they were', () => {
+    const schema = { type: 'object', required: ['label'], properties: { label: { type: 'string', enum: ['a', 'b'] } } };
+    // sha256 of the pinned input's JSON with "schema":{"properties":...,"required":["label"],"type":"object"}
+    // between "provider" and "system" (keys sorted).
+    expect(cacheKey({ ...base, schema })).toBe('v1:a10261011237db55d178fcb578040dbaa736f0e6d56eb811753eef80f108b5c7');
+    const reordered = { properties: { label: { enum: ['a', 'b'], type: 'string' } }, type: 'object', required: ['label'] };
+    expect(cacheKey({ ...base, schema: reordered })).toBe(cacheKey({ ...base, schema }));
+    expect(cacheKey({ ...base, schema: { ...schema, required: [] } })).not.toBe(cacheKey({ ...base, schema }));
+    expect(cacheKey({ ...base, schema: undefined })).toBe(PINNED);
+    const { prompt: _p, system: _s, ...fixed } = base;
+    expect(cacheKeyFor({ ...fixed, schema })({ system: base.system, prompt: base.prompt })).toBe(cacheKey({ ...base, schema }));
+  });
+
   it('includes a generation parameter added later without code changes', () => {
     const withTopP = { ...base.params, topP: 0.9 } as GenerationParams;
     expect(cacheKey({ ...base, params: withTopP })).not.toBe(PINNED);

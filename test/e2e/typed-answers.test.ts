@@ -237,6 +237,41 @@ describe('typed answers', () => {
     expect(server!.requests).toHaveLength(15);
   });
 
+  it('ask prints the validated answer as one JSON line and shares the cache entry with run; a profile can hold the fields', async () => {
+    const { dir, url } = await setUp({ invalid: 1, seed: 5 });
+    writeFileSync(path.join(dir, 'llmap.config.json'), JSON.stringify({
+      profiles: { typed: { model: 'gpt-4o-mini', baseURL: `${url}/v1`, fields: 'label: enum(a, b); n: int', schemaRetries: 1 } },
+      default: 'typed',
+    }));
+    const cache = ['--cache-dir', path.join(dir, 'c')];
+    const asked = await runCli(['ask', 'hello there', ...cache, '--verbose'], { cwd: dir });
+    expect(asked.code).toBe(0);
+    const schema = { type: 'object', properties: { label: { type: 'string', enum: ['a', 'b'] }, n: { type: 'integer' } }, required: ['label', 'n'] };
+    expect(asked.stdout).toBe(JSON.stringify(conformingValue(schema, 'hello there')) + '\n');
+    expect(asked.stderr).toMatch(/^llmap: answer 1 invalid \(the (model refused|answer is not JSON|answer does not match the schema).*\); asking again\n$/);
+    expect(server!.requests).toHaveLength(2);
+    expect(server!.requests[0].body.response_format.json_schema.name).toBe('answer');
+
+    const input = path.join(dir, 'in.csv');
+    writeFileSync(input, 'text\nhello there\n');
+    const ran = await runCli(['run', input, '-c', 'text', ...cache, '-q'], { cwd: dir });
+    expect(ran.stdout).toBe(`text,label,n\nhello there,${conformingValue(schema, 'hello there').label},${conformingValue(schema, 'hello there').n}\n`);
+    expect(server!.requests).toHaveLength(2);
+  });
+
+  it("--dry-run counts the schema's tokens with every request", async () => {
+    const { dir, url } = await setUp();
+    const { input } = writeRows(dir, 10);
+    const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
+    const perRequest = countTokens(JSON.stringify(STRICT));
+    const plain = await runCli(['run', input, ...vendors.openai(url), '-c', 'text', '--no-cache', '--dry-run']);
+    const typed = await runCli(['run', input, ...vendors.openai(url), '-c', 'text', '--no-cache', '--dry-run', '--schema', JSON.stringify(SCHEMA)]);
+    const tokens = (out: string) => Number(/input tokens\s+([\d,]+)/.exec(out)![1].replace(/,/g, ''));
+    expect(tokens(typed.stdout)).toBe(tokens(plain.stdout) + 10 * perRequest);
+    expect(typed.stdout).toContain(`(gpt-tokenizer o200k_base; the schema adds ${perRequest} per request)`);
+    expect(server!.requests).toHaveLength(0);
+  });
+
   it('bad schemas and clashing properties fail before anything is sent, with one line', async () => {
     const { dir, url } = await setUp();
     const input = path.join(dir, 'in.csv');
