@@ -4,7 +4,7 @@
  *   node test/fake-server/cli.js [--port N] [--latency-ms N] [--api-key KEY] [--requests-log FILE]
  *     [--faults SEED [--fault-mix 429=0.1,500=0.05,reset=0.02,hang=0.01,malformed=0.01]
  *      [--retry-after-ms N | --retry-after S]]
- *     [--rpm N [--tpm M] [--burst B]] [--stats-file FILE]
+ *     [--rpm N [--tpm M] [--burst B]] [--stats-file FILE] [--invalid-answers SHARE]
  * Prints `listening on http://127.0.0.1:PORT` as its first line and runs until SIGINT/SIGTERM, then
  * prints the request counts (JSON, one line) on stderr. --stats-file gets the same JSON every
  * second and on exit.
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     tpm: { type: 'string' },
     burst: { type: 'string' },
     'stats-file': { type: 'string' },
+    // Typed answers: this share (0 to 1) of first answers to a schema request do not conform.
+    'invalid-answers': { type: 'string' },
   },
 });
 
@@ -79,6 +81,12 @@ function rateLimitOptions() {
   return limit;
 }
 
+function share(flag, text) {
+  const n = Number(text);
+  if (text.trim() === '' || !(n >= 0 && n <= 1)) fail(`expected --${flag} to be a number from 0 to 1, got '${text}'`);
+  return n;
+}
+
 const log = values['requests-log'];
 let server;
 try {
@@ -88,6 +96,7 @@ try {
     apiKey: values['api-key'],
     faults: faultOptions(),
     rateLimit: rateLimitOptions(),
+    ...(values['invalid-answers'] !== undefined && { structured: { invalid: share('invalid-answers', values['invalid-answers']) } }),
     record: false,
     // Synchronous so the count in the file is exact the moment the client finishes.
     onRequest: log ? (r) => appendFileSync(log, JSON.stringify(r.body ?? null) + '\n') : undefined,
