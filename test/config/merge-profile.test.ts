@@ -77,4 +77,13 @@ describe('mergeProfile', () => {
     (merged.headers as Record<string, string>)['X-Other'] = '1';
     expect(fast.headers).toEqual({ 'X-Team': 'data' });
   });
+  test('typed answers: a schema object becomes inline JSON, and --schema or --fields replaces both of the profile', () => {
+    const schema = { type: 'object', properties: { label: { type: 'string' } } };
+    const typed = { name: 't', schema, schemaMode: 'prompt' as const, schemaRetries: 0 };
+    expect(mergeProfile({}, typed)).toEqual({ schema: JSON.stringify(schema), schemaMode: 'prompt', schemaRetries: '0' });
+    expect(mergeProfile({}, { name: 't', schema: 'review.schema.json' })).toEqual({ schema: 'review.schema.json' });
+    expect(mergeProfile({}, { name: 't', fields: 'label: enum(a, b)' })).toEqual({ fields: 'label: enum(a, b)' });
+    expect(mergeProfile({ fields: 'n: int' }, typed)).toEqual({ fields: 'n: int', schemaMode: 'prompt', schemaRetries: '0' });
+    expect(mergeProfile({ schema: 'x.json' }, { name: 't', fields: 'n: int' })).toEqual({ schema: 'x.json' });
+  });
 });

@@ -45,6 +45,10 @@ describe('profiles file validation', () => {
     [{ price: 0.6 }, 'profiles.fast.price: expected an object such as {"input": 0.15, "output": 0.6} (US dollars per million tokens), got 0.6'],
     [{ timeout: 'soon' }, 'profiles.fast.timeout: expected a duration such as "500ms", "30s" or "2m" (a bare number is seconds), got "soon"'],
     [{ system: ['a'] }, 'profiles.fast.system: expected a string, got a list'],
+    [{ schema: 5 }, 'profiles.fast.schema: expected a JSON Schema object, or the path of a .json file holding one, got 5'],
+    [{ schemaMode: 'json' }, 'profiles.fast.schemaMode: expected one of auto, native, prompt, got "json"'],
+    [{ schemaRetries: -1 }, 'profiles.fast.schemaRetries: expected a whole number from 0 to 20, got -1'],
+    [{ schema: 's.json', fields: 'a: int' }, 'profiles.fast.fields: give only one of "schema" and "fields"'],
   ])('%j', (settings, message) => {
     expect(problem(fast(settings))).toBe(`llmap.config.json: ${message}`);
   });
