@@ -63,7 +63,7 @@ const vendors = {
 
 describe('typed answers', () => {
   it.each(Object.keys(vendors) as (keyof typeof vendors)[])(
-    '%s: 2,000 rows, 20%% invalid first answers, every cell typed in JSONL, CSV and Arrow; a rerun is served from the cache',
+    '%s: 2,000 rows, a fifth of the first answers invalid, every cell typed in JSONL, CSV and Arrow; a rerun is served from the cache',
     async (vendor) => {
       const flags = vendors[vendor];
       const structured = { invalid: 0.2, seed: 7 };
