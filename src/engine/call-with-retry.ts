@@ -128,6 +128,7 @@ function holdAll(ctx: CallContext, error: ProviderError): boolean {
     return false;
   }
   ctx.limiter.pause(asked);
+  ctx.observer.onHold?.({ waitingFor: "the server's retry-after (429)", ms: asked });
   return true;
 }
 

@@ -7,6 +7,7 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
   const onRequest = handlers(observers, 'onRequest');
   const onRetry = handlers(observers, 'onRetry');
   const onRateLimited = handlers(observers, 'onRateLimited');
+  const onHold = handlers(observers, 'onHold');
   const onConcurrency = handlers(observers, 'onConcurrency');
   const onRowDone = handlers(observers, 'onRowDone');
   const onEnd = handlers(observers, 'onEnd');
@@ -22,6 +23,9 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
     },
     onRateLimited: (index) => {
       for (const fn of onRateLimited) fn(index);
+    },
+    onHold: (event) => {
+      for (const fn of onHold) fn(event);
     },
     onConcurrency: (current) => {
       for (const fn of onConcurrency) fn(current);
