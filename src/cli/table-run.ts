@@ -14,7 +14,7 @@ import { OutputClosedError } from '../errors.js';
 import { createProgress } from '../progress/progress.js';
 import { combineObservers } from '../report/combine-observers.js';
 import type { Price } from '../report/price-table.js';
-import { formatSummary, writeReportFile, type RunInfo } from '../report/run-report.js';
+import { formatSummary, writeRunReport, type RunInfo } from '../report/run-report.js';
 import type { RunStats } from '../report/run-stats.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -126,7 +126,7 @@ export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSp
     // A CI job reads the report to see what happened, a run stopped by a bad key included.
     if (settings.reportPath) {
       const report = stats.report({ exitCode: EXIT.fatal, stopped: err.message, run: spec.runInfo, price: spec.price });
-      await writeReportFile(settings.reportPath, report).catch(() => undefined);
+      await writeRunReport(settings.reportPath, report).catch(() => undefined);
     }
     throw new UsageError(err.message);
   } finally {
@@ -148,7 +148,7 @@ export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSp
     run: spec.runInfo,
     price: spec.price,
   });
-  if (settings.reportPath) await writeReportFile(settings.reportPath, finalReport);
+  if (settings.reportPath) await writeRunReport(settings.reportPath, finalReport);
   if (!settings.quiet) cli.stderr.write(formatSummary(finalReport) + '\n');
   if (outcome === 'stopped') {
     const why = interrupts.stoppedBy || !spec.ownStopLine ? `stopped by ${interrupts.stoppedBy}` : spec.ownStopLine();

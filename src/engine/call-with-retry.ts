@@ -82,6 +82,7 @@ export async function callWithRetry(
       const latencyMs = ctx.now() - started;
       const error = asProviderError(thrown, ctx.signal);
       lease?.release({ refused: error.status === 429, rateLimit: error.rateLimit });
+      if (error.kind !== 'aborted') ctx.observer.onRequestFailed?.(index, error);
       if (error.kind === 'rate_limit') ctx.observer.onRateLimited?.(index);
       const final = error.kind === 'aborted' || error.fatal || !error.retryable || attempt >= ctx.retry.maxAttempts;
       // The limiter holds every row for the server's retry-after, this one included: it keeps its

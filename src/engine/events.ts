@@ -56,6 +56,8 @@ export interface RunObserver {
   /** A request is sent to the provider (every attempt). */
   onRequest?(index: number): void;
   onRetry?(event: RetryEvent): void;
+  /** A request failed (every failed attempt, retried or not; 429s too). */
+  onRequestFailed?(index: number, error: ProviderError): void;
   /** The server refused a request with 429 (rate limited), whether or not it is retried. */
   onRateLimited?(index: number): void;
   /** Every row is held for a while (shown by the progress display). */

@@ -6,6 +6,7 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
   const onTotal = handlers(observers, 'onTotal');
   const onRequest = handlers(observers, 'onRequest');
   const onRetry = handlers(observers, 'onRetry');
+  const onRequestFailed = handlers(observers, 'onRequestFailed');
   const onRateLimited = handlers(observers, 'onRateLimited');
   const onHold = handlers(observers, 'onHold');
   const onConcurrency = handlers(observers, 'onConcurrency');
@@ -20,6 +21,9 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
     },
     onRetry: (event) => {
       for (const fn of onRetry) fn(event);
+    },
+    onRequestFailed: (index, error) => {
+      for (const fn of onRequestFailed) fn(index, error);
     },
     onRateLimited: (index) => {
       for (const fn of onRateLimited) fn(index);
