@@ -107,11 +107,15 @@
   var tokenAxes = [timeAxis, { label: 'tokens', scale: 'tokens' }];
   if (report.price) {
     var price = report.price;
-    tokenSeries.push(line('cost, US$', COLORS.red, { scale: 'usd', value: function (u, v) { return v == null ? '' : '$' + v.toFixed(4); } }));
+    tokenSeries.push(line('cost, US$', COLORS.red, { scale: 'usd', dash: [4, 3], value: function (u, v) { return v == null ? '' : '$' + v.toFixed(4); } }));
     tokenData.push(from0(tokenData[1].slice(1).map(function (input, i) {
       return (input * price.input + tokenData[2][i + 1] * price.output) / 1e6;
     }), 0));
-    tokenAxes.push({ label: 'US$', scale: 'usd', side: 1, grid: { show: false } });
+    tokenAxes.push({
+      label: 'US$', scale: 'usd', side: 1, grid: { show: false }, size: 100,
+      // Two significant digits: a run costing a fraction of a cent still gets readable ticks.
+      values: function (u, ticks) { return ticks.map(function (v) { return v === 0 ? '$0' : '$' + Number(v.toPrecision(2)); }); },
+    });
   }
   draw('chart-tokens', { scales: { x: { time: false } }, axes: tokenAxes, series: tokenSeries }, tokenData);
 
