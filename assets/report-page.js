@@ -13,6 +13,19 @@
     if (sec < 3600) return Math.floor(sec / 60) + 'm' + (sec % 60 ? ' ' + (sec % 60) + 's' : '');
     return Math.floor(sec / 3600) + 'h' + (Math.floor(sec / 60) % 60 ? ' ' + (Math.floor(sec / 60) % 60) + 'm' : '');
   }
+  // 12,500,000 as 12.5M: big counts must fit beside the axis.
+  function fmtCompact(v) {
+    var a = Math.abs(v);
+    if (a >= 1e9) return Number((v / 1e9).toPrecision(3)) + 'G';
+    if (a >= 1e6) return Number((v / 1e6).toPrecision(3)) + 'M';
+    if (a >= 1e4) return Number((v / 1e3).toPrecision(3)) + 'k';
+    return String(Number(v.toPrecision(4)));
+  }
+  var countAxis = function (label, scale) {
+    var axis = { label: label, size: 60, values: function (u, ticks) { return ticks.map(fmtCompact); } };
+    if (scale) axis.scale = scale;
+    return axis;
+  };
   function cumulative(values) {
     var total = 0;
     return values.map(function (v) { return (total += v); });
@@ -65,7 +78,7 @@
   var ideal = t0.map(function (t) { return duration > 0 ? (report.rows.total * t) / duration : report.rows.total; });
   draw('chart-rows', {
     scales: { x: { time: false } },
-    axes: [timeAxis, { label: 'rows' }],
+    axes: [timeAxis, countAxis('rows')],
     series: [{ label: 'time', value: function (u, v) { return v == null ? '' : fmtSeconds(v); } },
       line('rows done', COLORS.blue), line('at a steady pace', COLORS.grey, { dash: [6, 4], width: 1 })],
   }, [t0, from0(done, 0), ideal]);
@@ -97,14 +110,14 @@
     scales: { x: { time: false, range: function (u, min, max) { return [min - 0.5, max + 0.5]; } } },
     axes: [{ label: 'latency, ms (at most)', values: function (u, ticks) {
       return ticks.map(function (i) { return Number.isInteger(i) && h.upperMs[i] !== undefined ? String(h.upperMs[i]) : ''; });
-    } }, { label: 'rows' }],
+    } }, countAxis('rows')],
     series: [{ label: 'bin' }, line('rows', COLORS.blue, { fill: COLORS.blue + '55', paths: uPlot.paths.bars({ size: [0.9, 60] }) })],
   }, [h.counts.map(function (_, i) { return i; }), h.counts]);
 
   // 6. Tokens and cost, cumulative.
   var tokenSeries = [{ label: 'time' }, line('input tokens', COLORS.blue, { scale: 'tokens' }), line('output tokens', COLORS.green, { scale: 'tokens' })];
   var tokenData = [t0, from0(cumulative(s.inputTokens), 0), from0(cumulative(s.outputTokens), 0)];
-  var tokenAxes = [timeAxis, { label: 'tokens', scale: 'tokens' }];
+  var tokenAxes = [timeAxis, countAxis('tokens', 'tokens')];
   if (report.price) {
     var price = report.price;
     tokenSeries.push(line('cost, US$', COLORS.red, { scale: 'usd', dash: [4, 3], value: function (u, v) { return v == null ? '' : '$' + v.toFixed(4); } }));
@@ -112,7 +125,7 @@
       return (input * price.input + tokenData[2][i + 1] * price.output) / 1e6;
     }), 0));
     tokenAxes.push({
-      label: 'US$', scale: 'usd', side: 1, grid: { show: false }, size: 100,
+      label: 'US$', scale: 'usd', side: 1, grid: { show: false }, size: 80,
       // Two significant digits: a run costing a fraction of a cent still gets readable ticks.
       values: function (u, ticks) { return ticks.map(function (v) { return v === 0 ? '$0' : '$' + Number(v.toPrecision(2)); }); },
     });
