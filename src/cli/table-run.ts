@@ -79,10 +79,12 @@ export async function openInput(
 export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSpec<O>): Promise<number> {
   const { settings, sink, cli, stats } = spec;
   const progress = settings.quiet ? undefined : createProgress({ stream: cli.stderr, stats });
-  const interrupts = new Interrupts(cli, settings.graceMs, (line) => cli.stderr.write(line + '\n'));
+  // Messages during the run go above the progress display, never into the middle of it.
+  const say = (text: string): void => void (progress?.print ? progress.print(text) : cli.stderr.write(text));
+  const interrupts = new Interrupts(cli, settings.graceMs, (line) => say(line + '\n'));
   const observers: RunObserver[] = [stats];
   if (progress) observers.push(progress);
-  if (settings.verbose) observers.push(verboseLog(cli.stderr));
+  if (settings.verbose) observers.push(verboseLog(say));
   observers.push(...(spec.stoppers?.(interrupts) ?? []));
   const observer = combineObservers(...observers);
 

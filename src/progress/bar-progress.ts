@@ -59,6 +59,12 @@ export function createBarProgress(s: BarProgressSettings): Progress {
     frame.clear();
   };
   return {
+    print: (text) => {
+      if (stopped) return void s.stream.write(text);
+      frame.clear();
+      s.stream.write(text);
+      redraw();
+    },
     onTotal: (t) => {
       if (t !== undefined) total = t;
     },

@@ -204,6 +204,13 @@ describe('llmap report', () => {
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/^llmap: cannot read nope\.json: .*\n$/);
       expect(existsSync(path.join(dir, 'x.html'))).toBe(false);
+
+      // A dry run has no series to draw: its report stays JSON, and an .html name is a mistake.
+      writeFileSync(path.join(dir, 'in.csv'), 'id,review\n1,good\n');
+      const dry = await runCli(['run', 'in.csv', '-c', 'review', '-p', 'echo', '--dry-run', '--report', 'dry.html'], { cwd: dir });
+      expect(dry.code).toBe(1);
+      expect(dry.stderr).toBe("llmap: a dry run's report is JSON (it has no charts): name a .json file for --report, not dry.html\n");
+      expect(existsSync(path.join(dir, 'dry.html'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

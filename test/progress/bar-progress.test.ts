@@ -98,6 +98,22 @@ describe('progress bar on a terminal', () => {
     progress.stop();
   });
 
+  it('prints a message above itself and draws itself again below it', () => {
+    const tty = new FakeTTY(100);
+    const stats = new RunStats({ now: Date.now });
+    const progress = createProgress({ stream: asStream(tty), stats, total: 10, now: Date.now });
+    tty.writes.length = 0;
+    progress.print!('llmap: stopping: no new calls start\n');
+    expect(tty.writes).toEqual([
+      '\x1b[1A\r\x1b[J',
+      'llmap: stopping: no new calls start\n',
+      `\x1b[J${tty.lastPicture().join('\n')}`,
+    ]);
+    progress.stop();
+    progress.print!('after\n');
+    expect(tty.writes.at(-1)).toBe('after\n');
+  });
+
   it("says what every row waits for during a server's retry-after", () => {
     const tty = new FakeTTY(100);
     const stats = new RunStats({ now: Date.now });
