@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UsageError, describeError } from '../errors.js';
+import { OutputClosedError, UsageError, describeError } from '../errors.js';
+import { createStdoutTarget } from '../io/stdout-target.js';
 import type { RunReport } from '../report/run-report.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -15,7 +16,14 @@ export async function reportCommand(input: string, output: string | undefined, c
   const { renderHtmlReport } = await import('../report/html-report.js');
   const { writeRunReport, isHtmlReportPath } = await import('../report/run-report.js');
   if (output === undefined || output === '-') {
-    cli.stdout.write(await renderHtmlReport(report));
+    const out = createStdoutTarget(cli.stdout);
+    try {
+      await out.write(await renderHtmlReport(report));
+      await out.finish();
+    } catch (err) {
+      // A reader that went away (`| head`) is a normal end.
+      if (!(err instanceof OutputClosedError)) throw err;
+    }
   } else {
     if (!isHtmlReportPath(output)) throw new UsageError(`-o names the HTML page to write: give a .html file, not ${output}`);
     await writeRunReport(output, report);

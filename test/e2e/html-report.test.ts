@@ -121,6 +121,10 @@ describe.skipIf(!available && !required)('the HTML run report in a browser', () 
     expect(html.length).toBeLessThan(300_000);
     expect(html).not.toContain(KEY);
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
+    // Without -o the page goes to stdout.
+    const viaStdout = await runCli(['report', 'run.json'], { cwd: OUT });
+    expect(viaStdout.code).toBe(0);
+    expect(viaStdout.stdout).toBe(html);
 
     const { page, problems, requests } = await open('run.html');
     expect(problems).toEqual([]);
