@@ -14,15 +14,27 @@ export function addSchemaOptions(cmd: Command): Command {
     .option('--schema-retries <n>', 'ask again this many times after an invalid answer, quoting the error (default 2)');
 }
 
-/** --profile, --config, the provider, model, endpoint and key, timeout and retries. */
-export function addEndpointOptions(cmd: Command): Command {
+/** What a command calls: chat (run, ask: every provider) or embeddings (embed: no Anthropic, which has no embeddings endpoint). */
+export type EndpointUse = 'chat' | 'embeddings';
+
+/** --profile, --config, the provider, model, endpoint and key, timeout and retries; the help lists only the providers `use` accepts. */
+export function addEndpointOptions(cmd: Command, use: EndpointUse = 'chat'): Command {
+  const chat = use === 'chat';
   return cmd
     .option('--profile <name>', 'settings from a profile of the profiles file; flags win over it (default: the file\'s "default")')
     .option('--config <path>', 'profiles file (default ./llmap.config.json, else $XDG_CONFIG_HOME/llmap/config.json)')
-    .option('-p, --provider <name>', 'openai (default), anthropic, echo (answers with the prompt; no network), or a preset such as ollama or groq: see llmap providers')
+    .option(
+      '-p, --provider <name>',
+      chat
+        ? 'openai (default), anthropic, echo (answers with the prompt; no network), or a preset such as ollama or groq: see llmap providers'
+        : 'openai (default), echo (a deterministic fake vector; no network), or an OpenAI-compatible preset such as ollama or vllm: see llmap providers',
+    )
     .option('-m, --model <name>', 'model id')
-    .option('--base-url <url>', 'OpenAI-compatible server (Ollama, vLLM, ...) or Anthropic endpoint')
-    .option('--api-key-env <VAR>', 'environment variable holding the API key (default OPENAI_API_KEY / ANTHROPIC_API_KEY; not sent to a custom --base-url unless named)')
+    .option('--base-url <url>', chat ? 'OpenAI-compatible server (Ollama, vLLM, ...) or Anthropic endpoint' : 'OpenAI-compatible server (Ollama, vLLM, ...)')
+    .option(
+      '--api-key-env <VAR>',
+      `environment variable holding the API key (default ${chat ? 'OPENAI_API_KEY / ANTHROPIC_API_KEY' : 'OPENAI_API_KEY'}; not sent to a custom --base-url unless named)`,
+    )
     .option('--timeout <duration>', 'per-request timeout: 500ms, 30s, 2m; a bare number is seconds (default 120s)')
     .option('--retries <n>', 'retries per request after the first attempt (default 5)');
 }
@@ -65,7 +77,7 @@ export function addCacheOptions(cmd: Command): Command {
 /** --report, --quiet and --verbose. */
 export function addReportOptions(cmd: Command): Command {
   return cmd
-    .option('--report <file.json>', 'write the run report as JSON')
+    .option('--report <file>', 'write the run report: a page of charts when the name ends in .html, JSON otherwise')
     .option('-q, --quiet', 'no progress, no summary')
     .option('--verbose', 'print each retry and failed row; stack traces for errors');
 }

@@ -13,7 +13,8 @@ import type { RenderRow } from '../prompt/template.js';
 import type { ChatRequest } from '../providers/provider.js';
 import { dryRunReport, formatDryRun } from '../report/dry-run-report.js';
 import type { RunInfo } from '../report/run-report.js';
-import { writeReportFile } from '../report/run-report.js';
+import { isHtmlReportPath, writeReportFile } from '../report/run-report.js';
+import { UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { openCache } from './open-resources.js';
@@ -39,6 +40,9 @@ function schemaTokens(config: RunConfig, counter: TokenCounter): number {
 /** Counts, prints the table on stdout (and the report with --report); returns the exit code. */
 export async function dryRunCommand(inputs: DryRunInputs, cli: CliContext): Promise<number> {
   const { config } = inputs;
+  if (config.reportPath && isHtmlReportPath(config.reportPath)) {
+    throw new UsageError(`a dry run's report is JSON (it has no charts): name a .json file for --report, not ${config.reportPath}`);
+  }
   const counter = await loadTokenCounter(config.model);
   // A typed run sends the schema with every request (as response_format, a tool or in the system message).
   const perRequest = schemaTokens(config, counter);

@@ -16,7 +16,7 @@ export function registerEmbedCommand(program: Command, cli: CliContext, setExitC
     .option('-c, --column <name>', 'the column to embed (required)')
     .option('--batch-size <n>', 'texts per request (default 100)')
     .option('--dimensions <n>', 'ask for vectors of n values (models that support it, e.g. text-embedding-3-*)');
-  addEndpointOptions(embed);
+  addEndpointOptions(embed, 'embeddings');
   addLimitOptions(embed);
   embed.option('--output-column <name>', 'name of the vector column (default embedding)');
   addCacheOptions(embed);

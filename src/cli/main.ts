@@ -12,6 +12,8 @@ import { registerEmbedCommand } from './embed-command.js';
 import { EXIT } from './exit-codes.js';
 import { registerProfilesCommand } from './profiles-command.js';
 import { registerProvidersCommand } from './providers-command.js';
+import { registerReportCommand } from './report-command.js';
+import { addHelpExamples } from './help-examples.js';
 
 const VERSION = '0.1.0';
 
@@ -58,6 +60,8 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
   registerCacheCommand(program, cli);
   registerEmbedCommand(program, cli, setExitCode);
   registerAskCommand(program, cli, setExitCode);
+  registerReportCommand(program, cli, setExitCode);
+  addHelpExamples(program);
   return program;
 }
 
@@ -68,6 +72,11 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   const program = buildProgram(cli, (code) => (exitCode = code));
   program.exitOverride();
   const verbose = argv.includes('--verbose') || Boolean(process.env.DEBUG);
+  // No arguments at all: the user is finding out what llmap does, not making a mistake.
+  if (argv.length <= 2) {
+    program.outputHelp();
+    return;
+  }
   try {
     await program.parseAsync(argv);
   } catch (err) {

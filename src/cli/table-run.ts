@@ -14,7 +14,7 @@ import { OutputClosedError } from '../errors.js';
 import { createProgress } from '../progress/progress.js';
 import { combineObservers } from '../report/combine-observers.js';
 import type { Price } from '../report/price-table.js';
-import { formatSummary, writeReportFile, type RunInfo } from '../report/run-report.js';
+import { formatSummary, writeRunReport, type RunInfo } from '../report/run-report.js';
 import type { RunStats } from '../report/run-stats.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -79,10 +79,12 @@ export async function openInput(
 export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSpec<O>): Promise<number> {
   const { settings, sink, cli, stats } = spec;
   const progress = settings.quiet ? undefined : createProgress({ stream: cli.stderr, stats });
-  const interrupts = new Interrupts(cli, settings.graceMs, (line) => cli.stderr.write(line + '\n'));
+  // Messages during the run go above the progress display, never into the middle of it.
+  const say = (text: string): void => void (progress?.print ? progress.print(text) : cli.stderr.write(text));
+  const interrupts = new Interrupts(cli, settings.graceMs, (line) => say(line + '\n'));
   const observers: RunObserver[] = [stats];
   if (progress) observers.push(progress);
-  if (settings.verbose) observers.push(verboseLog(cli.stderr));
+  if (settings.verbose) observers.push(verboseLog(say));
   observers.push(...(spec.stoppers?.(interrupts) ?? []));
   const observer = combineObservers(...observers);
 
@@ -126,7 +128,7 @@ export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSp
     // A CI job reads the report to see what happened, a run stopped by a bad key included.
     if (settings.reportPath) {
       const report = stats.report({ exitCode: EXIT.fatal, stopped: err.message, run: spec.runInfo, price: spec.price });
-      await writeReportFile(settings.reportPath, report).catch(() => undefined);
+      await writeRunReport(settings.reportPath, report).catch(() => undefined);
     }
     throw new UsageError(err.message);
   } finally {
@@ -148,7 +150,7 @@ export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSp
     run: spec.runInfo,
     price: spec.price,
   });
-  if (settings.reportPath) await writeReportFile(settings.reportPath, finalReport);
+  if (settings.reportPath) await writeRunReport(settings.reportPath, finalReport);
   if (!settings.quiet) cli.stderr.write(formatSummary(finalReport) + '\n');
   if (outcome === 'stopped') {
     const why = interrupts.stoppedBy || !spec.ownStopLine ? `stopped by ${interrupts.stoppedBy}` : spec.ownStopLine();

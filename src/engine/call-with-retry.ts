@@ -84,6 +84,7 @@ export async function callWithRetry(
       const latencyMs = ctx.now() - started;
       const error = asProviderError(thrown, ctx.signal);
       lease?.release({ refused: error.status === 429, rateLimit: error.rateLimit });
+      if (error.kind !== 'aborted') ctx.observer.onRequestFailed?.(index, error);
       if (error.kind === 'rate_limit') ctx.observer.onRateLimited?.(index);
       const final = error.kind === 'aborted' || error.fatal || !error.retryable || attempt >= ctx.retry.maxAttempts;
       // The limiter holds every row for the server's retry-after, this one included: it keeps its
@@ -130,6 +131,7 @@ function holdAll(ctx: CallContext, error: ProviderError): boolean {
     return false;
   }
   ctx.limiter.pause(asked);
+  ctx.observer.onHold?.({ waitingFor: "the server's retry-after (429)", ms: asked });
   return true;
 }
 

@@ -52,6 +52,14 @@ export interface SchemaRetryEvent {
   error: string;
 }
 
+/** Every row is held back for a while, e.g. for a server's retry-after. */
+export interface HoldEvent {
+  /** What the run waits for, for people: "the server's retry-after (429)". */
+  waitingFor: string;
+  /** How long, in ms, from now. */
+  ms: number;
+}
+
 /** Watches a run. All methods are optional and must be cheap (they run on the per-row path). */
 export interface RunObserver {
   /** The number of input rows, once known (undefined for stdin until the end). */
@@ -61,8 +69,12 @@ export interface RunObserver {
   onRetry?(event: RetryEvent): void;
   /** A typed answer was invalid and is asked for again (--schema-retries), with `error` quoted back. */
   onSchemaRetry?(event: SchemaRetryEvent): void;
+  /** A request failed (every failed attempt, retried or not; 429s too). */
+  onRequestFailed?(index: number, error: ProviderError): void;
   /** The server refused a request with 429 (rate limited), whether or not it is retried. */
   onRateLimited?(index: number): void;
+  /** Every row is held for a while (shown by the progress display). */
+  onHold?(event: HoldEvent): void;
   /** The adaptive concurrency limit, at the start and whenever it changes. */
   onConcurrency?(current: number): void;
   /** A row is done and committed (its response is in the cache). Called in completion order. */

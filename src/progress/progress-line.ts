@@ -8,7 +8,7 @@ export interface ProgressRates {
 }
 
 /**
- * The status text shared by the bar and the plain lines, e.g.
+ * The status text of the plain lines (logs, CI), e.g.
  * `1,200/5,000 rows (24%) 81 rows/s, ETA 47s · 300 cached · 2 failed · tokens 12,345/3,456 · $0.0123 · 4,860 req/min · concurrency 12`.
  * The cost shows when the price is known; the pace part once the engine has started.
  */
@@ -16,8 +16,6 @@ export function formatProgressText(
   snap: RunSnapshot,
   total: number | undefined,
   rates: ProgressRates,
-  /** Leave out the token counts and the pace (for narrow terminals). */
-  compact = false,
 ): string {
   const { rowsPerSecond } = rates;
   const rate = `${rowsPerSecond >= 10 ? formatCount(Math.round(rowsPerSecond)) : rowsPerSecond.toFixed(1)} rows/s`;
@@ -31,7 +29,6 @@ export function formatProgressText(
     head = `${formatCount(snap.done)}/${formatCount(total)} rows (${percent}%) ${rate}${eta}`;
   }
   const counts = `${head} · ${formatCount(snap.cached)} cached · ${formatCount(snap.failed)} failed`;
-  if (compact) return counts;
   let full = `${counts} · tokens ${formatCount(snap.tokens.input)}/${formatCount(snap.tokens.output)}`;
   if (snap.cost !== undefined) full += ` · ${formatUsd(snap.cost)}`;
   if (snap.concurrency === undefined) return full;

@@ -9,6 +9,8 @@ import { createBarProgress } from './bar-progress.js';
 export type Progress = RunObserver & {
   /** Ends the display (idempotent). onEnd does the same. */
   stop(): void;
+  /** Writes `text` (whole lines) above the display, which is redrawn below it; absent when the display does not redraw. */
+  print?(text: string): void;
 };
 
 /** Where and how to draw. */

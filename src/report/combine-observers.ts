@@ -7,7 +7,9 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
   const onRequest = handlers(observers, 'onRequest');
   const onRetry = handlers(observers, 'onRetry');
   const onSchemaRetry = handlers(observers, 'onSchemaRetry');
+  const onRequestFailed = handlers(observers, 'onRequestFailed');
   const onRateLimited = handlers(observers, 'onRateLimited');
+  const onHold = handlers(observers, 'onHold');
   const onConcurrency = handlers(observers, 'onConcurrency');
   const onRowDone = handlers(observers, 'onRowDone');
   const onEnd = handlers(observers, 'onEnd');
@@ -24,8 +26,14 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
     onSchemaRetry: (event) => {
       for (const fn of onSchemaRetry) fn(event);
     },
+    onRequestFailed: (index, error) => {
+      for (const fn of onRequestFailed) fn(index, error);
+    },
     onRateLimited: (index) => {
       for (const fn of onRateLimited) fn(index);
+    },
+    onHold: (event) => {
+      for (const fn of onHold) fn(event);
     },
     onConcurrency: (current) => {
       for (const fn of onConcurrency) fn(current);

@@ -5,6 +5,7 @@ import { UsageError, describeError } from '../errors.js';
 import type { ErrorCount } from './error-tally.js';
 import { formatCount, formatDuration, formatPrice, formatRate, formatUsd } from './format-units.js';
 import type { LatencySummary } from './latency-histogram.js';
+import type { RunSeriesReport } from './run-series.js';
 
 export type { ErrorCount } from './error-tally.js';
 export type { LatencySummary } from './latency-histogram.js';
@@ -71,6 +72,8 @@ export interface RunReport {
   exitCode: number;
   /** Why the run stopped before the end of the input, if it did. */
   stopped?: string;
+  /** What happened second by second (coarser for long runs): what the HTML report draws. */
+  series: RunSeriesReport;
 }
 
 // Field names that would carry credentials; a report is shared in tickets and CI artifacts.
@@ -133,9 +136,26 @@ export function formatSummary(report: RunReport): string {
 
 /** Writes `report` (a run's, or a dry run's) as JSON to `path` atomically (temp file in the same folder, then rename). */
 export async function writeReportFile(path: string, report: object): Promise<void> {
+  await writeTextAtomically(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** Whether `path` names an HTML report (by its extension). */
+export function isHtmlReportPath(path: string): boolean {
+  return /\.html?$/i.test(path);
+}
+
+/** Writes a run's report to `path`: the page of charts for `.html`/`.htm`, JSON otherwise. */
+export async function writeRunReport(path: string, report: RunReport): Promise<void> {
+  if (!isHtmlReportPath(path)) return writeReportFile(path, report);
+  // Loaded only for an HTML report: it reads the chart library from disk.
+  const { renderHtmlReport } = await import('./html-report.js');
+  await writeTextAtomically(path, await renderHtmlReport(report));
+}
+
+async function writeTextAtomically(path: string, text: string): Promise<void> {
   const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temp, `${JSON.stringify(report, null, 2)}\n`, { flag: 'wx' });
+    await writeFile(temp, text, { flag: 'wx' });
     await rename(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => undefined);

@@ -1,9 +1,11 @@
 /** Counts what happened in a run, in constant memory, for the progress display and the final report. */
 import { performance } from 'node:perf_hooks';
 import type { RetryEvent, RowOutcome, RunObserver, SchemaRetryEvent } from '../engine/events.js';
+import type { ProviderError } from '../errors.js';
 import { ErrorTally } from './error-tally.js';
 import { costOf, type Price } from './price-table.js';
 import { LatencyHistogram } from './latency-histogram.js';
+import { RunSeries } from './run-series.js';
 import { safeRunInfo, type ConcurrencyRange, type RunInfo, type RunReport, type TokenCounts } from './run-report.js';
 
 /** Counters so far; cheap to take, taken by the progress display a few times a second. */
@@ -82,6 +84,7 @@ export class RunStats implements RunObserver {
   private readonly tokens: TokenCounts = { input: 0, output: 0, cachedInput: 0, cachedOutput: 0 };
   private readonly latency = new LatencyHistogram();
   private readonly errors = new ErrorTally();
+  private series!: RunSeries;
 
   constructor(opts: RunStatsOptions = {}) {
     this.now = opts.now ?? (() => performance.now());
@@ -96,6 +99,7 @@ export class RunStats implements RunObserver {
     this.startedAt = this.now();
     this.startedWall = this.wallClock();
     this.endedAt = undefined;
+    this.series = new RunSeries(this.startedAt);
   }
 
   // Observer callbacks are arrow fields so they survive being passed around unbound.
@@ -108,6 +112,12 @@ export class RunStats implements RunObserver {
   /** Counts one provider call. */
   onRequest = (_index: number): void => {
     this.requests++;
+    this.series.count(this.now(), 'requests');
+  };
+
+  /** Counts a 5xx answer in its second (429s are counted by onRateLimited). */
+  onRequestFailed = (_index: number, error: ProviderError): void => {
+    if (error.status !== undefined && error.status >= 500) this.series.count(this.now(), 'serverErrors');
   };
 
   /** Counts one retry. */
@@ -123,6 +133,7 @@ export class RunStats implements RunObserver {
   /** Counts one 429. */
   onRateLimited = (_index: number): void => {
     this.rateLimited++;
+    this.series.count(this.now(), 'rateLimited');
   };
 
   /** Follows the concurrency limit and its range. */
@@ -131,12 +142,14 @@ export class RunStats implements RunObserver {
     this.concurrency = c
       ? { final: current, min: Math.min(c.min, current), max: Math.max(c.max, current) }
       : { final: current, min: current, max: current };
+    this.series.concurrency(this.now(), current);
   };
 
   /** Tallies a finished row. */
   onRowDone = (outcome: RowOutcome): void => {
     const input = outcome.usage.inputTokens ?? 0;
     const output = outcome.usage.outputTokens ?? 0;
+    this.series.row(this.now(), outcome.status, input, output, outcome.latencyMs);
     switch (outcome.status) {
       case 'sent':
         this.sent++;
@@ -157,7 +170,7 @@ export class RunStats implements RunObserver {
         // A failed row may still have been billed (e.g. a truncated answer rejected as malformed).
         this.tokens.input += input;
         this.tokens.output += output;
-        this.errors.add(outcome.error ?? 'unknown error');
+        this.errors.add(outcome.error ?? 'unknown error', outcome.index);
         break;
     }
   };
@@ -211,6 +224,7 @@ export class RunStats implements RunObserver {
       rowsPerSecond: Math.round(perSecond(done, durationMs) * 10) / 10,
       errors: this.errors.top(TOP_ERRORS),
       exitCode: end.exitCode ?? 0,
+      series: this.series.report(this.startedAt + durationMs),
     };
     const price: (Price & { source?: string }) | undefined = end.price ?? this.price;
     if (price !== undefined) {

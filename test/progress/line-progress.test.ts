@@ -64,4 +64,20 @@ describe('progress when stderr is not a terminal', () => {
     progress.onEnd!();
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it("adds what every row waits for while a server's retry-after holds them", () => {
+    const stream = new PassThrough();
+    const stats = new RunStats({ now: Date.now });
+    const progress = createProgress({ stream, stats, isTTY: false, intervalMs: 1000, total: 10, now: Date.now });
+    progress.onHold!({ waitingFor: "the server's retry-after (429)", ms: 2_500 });
+    vi.advanceTimersByTime(1000);
+    expect(read(stream)).toBe("llmap: 0/10 rows (0%) 0.0 rows/s · 0 cached · 0 failed · tokens 0/0 · waiting 2s for the server's retry-after (429)\n");
+    vi.advanceTimersByTime(2000);
+    // Half a second left at 2 s (shown rounded up), none at 3 s.
+    expect(read(stream)).toBe(
+      "llmap: 0/10 rows (0%) 0.0 rows/s · 0 cached · 0 failed · tokens 0/0 · waiting 1s for the server's retry-after (429)\n" +
+        'llmap: 0/10 rows (0%) 0.0 rows/s · 0 cached · 0 failed · tokens 0/0\n',
+    );
+    progress.stop();
+  });
 });

@@ -63,9 +63,26 @@ describe('RunStats', () => {
       tokens: { input: 30, output: 7, cachedInput: 7, cachedOutput: 2 },
       latencyMs: { p50: 100, p95: 300, p99: 300, max: 300, mean: 200 },
       rowsPerSecond: 3,
-      errors: [{ message: 'bad request (400): context too long', count: 2 }],
+      errors: [{ message: 'bad request (400): context too long', count: 2, rows: [5, 6] }],
       exitCode: 1,
       stopped: 'interrupted',
+      series: {
+        intervalMs: 1000,
+        t: [1, 2],
+        sent: [2, 0],
+        cached: [1, 0],
+        skipped: [1, 0],
+        failed: [2, 0],
+        requests: [5, 0],
+        rateLimited: [1, 0],
+        serverErrors: [0, 0],
+        concurrency: [3, 3],
+        latencyP50: [100, null],
+        latencyP95: [300, null],
+        inputTokens: [30, 0],
+        outputTokens: [7, 0],
+        latencyHistogram: { upperMs: [107.6, 128, 152.2, 181, 215.3, 256, 304.4], counts: [1, 0, 0, 0, 0, 0, 1] },
+      },
     });
   });
 
@@ -122,7 +139,7 @@ describe('RunStats', () => {
     for (const [message, n] of Object.entries(counts)) {
       for (let i = 0; i < n; i++) stats.onRowDone(outcome({ status: 'failed', error: message }));
     }
-    expect(stats.report().errors).toEqual([
+    expect(stats.report().errors.map(({ message, count }) => ({ message, count }))).toEqual([
       { message: 'b', count: 6 },
       { message: 'f', count: 5 },
       { message: 'c', count: 3 },
