@@ -21,7 +21,8 @@ export interface Rendering {
   json: Render;
 }
 
-const utf8 = new TextDecoder();
+// ignoreBOM: a cell's leading U+FEFF is data, which a default TextDecoder would drop.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The renderings of a column of `type`, nulls included. */
 export function renderingOf(type: DataType): Rendering {

@@ -97,3 +97,25 @@ export function fieldText(field: Field): string {
 export function schemaText(schema: Schema): string[] {
   return [...schema.fields.map(fieldText), `metadata ${JSON.stringify([...schema.metadata])}`];
 }
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * The strings of a Utf8 column, decoded from its buffers (apache-arrow's own get() drops a leading
+ * U+FEFF, which is data).
+ */
+export function utf8Column(table: Table, name: string): Array<string | null> {
+  const j = table.schema.fields.findIndex((field) => field.name === name);
+  const cells: Array<string | null> = [];
+  for (const batch of table.batches) {
+    const data = batch.data.children[j];
+    for (let i = 0; i < batch.numRows; i++) {
+      if (!data.getValid(i)) cells.push(null);
+      else {
+        const [start, end] = range(data, i);
+        cells.push(utf8.decode((data.values as Uint8Array).subarray(start, end)));
+      }
+    }
+  }
+  return cells;
+}

@@ -9,14 +9,14 @@ import {
   DurationSecond, Field, FixedSizeBinary, FixedSizeList, Float16, Float32, Float64, Int32, Int64, LargeBinary, LargeList,
   LargeUtf8, List, makeData, Map_, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, Struct,
   TimeMicrosecond, TimeMillisecond, TimeNanosecond, TimeSecond, TimestampMicrosecond, TimestampMillisecond,
-  TimestampNanosecond, TimestampSecond, Uint64, Utf8, Vector, vectorFromArray, type DataType,
+  TimestampNanosecond, TimestampSecond, Uint64, Utf8, vectorFromArray, type DataType,
 } from 'apache-arrow';
 
 const I64_MAX = 2n ** 63n - 1n;
 const I64_MIN = -(2n ** 63n);
 
 /** Validity bitmap of `values` (null/undefined = null). */
-function bitmap(values: readonly unknown[]): { nullCount: number; nullBitmap: Uint8Array } {
+export function bitmap(values: readonly unknown[]): { nullCount: number; nullBitmap: Uint8Array } {
   const bytes = new Uint8Array(Math.ceil(values.length / 8) || 1);
   let nullCount = 0;
   values.forEach((v, i) => {
@@ -27,7 +27,7 @@ function bitmap(values: readonly unknown[]): { nullCount: number; nullBitmap: Ui
 }
 
 /** A fixed-width column from raw values (nulls stored as 0). */
-function flat(type: DataType, values: ReadonlyArray<number | bigint | null>): Data {
+export function flat(type: DataType, values: ReadonlyArray<number | bigint | null>): Data {
   const Ctor = type.ArrayType as { new (n: number): ArrayLike<number | bigint> & { [i: number]: number | bigint } };
   const data = new Ctor(values.length);
   const big = data instanceof BigInt64Array || data instanceof BigUint64Array;
@@ -36,7 +36,7 @@ function flat(type: DataType, values: ReadonlyArray<number | bigint | null>): Da
 }
 
 /** A decimal column from unscaled values: little-endian two's-complement 32-bit words. */
-function decimal(type: Decimal, values: ReadonlyArray<bigint | null>): Data {
+export function decimal(type: Decimal, values: ReadonlyArray<bigint | null>): Data {
   const stride = type.bitWidth / 32;
   const words = new Uint32Array(values.length * stride);
   values.forEach((v, i) => {
@@ -46,7 +46,7 @@ function decimal(type: Decimal, values: ReadonlyArray<bigint | null>): Data {
   return makeData({ type, length: values.length, ...bitmap(values), data: words });
 }
 
-function built(type: DataType, values: readonly unknown[]): Data {
+export function built(type: DataType, values: readonly unknown[]): Data {
   return vectorFromArray(values as never, type).data[0];
 }
 
@@ -142,4 +142,3 @@ export function zooIpc(kind: 'file' | 'stream'): Uint8Array {
   return writer.finish().toUint8Array(true);
 }
 
-export { Vector };
