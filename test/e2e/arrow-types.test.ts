@@ -1,7 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { tableFromIPC, type Table } from 'apache-arrow';
+import {
+  Dictionary, Field, Int32, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, tableFromIPC, Utf8, vectorFromArray, type Table,
+} from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { physicalColumn, schemaText } from '../io/arrow-physical.js';
 import { zooIpc, zooSchema } from '../io/arrow-type-zoo.js';
@@ -151,6 +153,29 @@ describe('Arrow types end to end', () => {
     // Every line is strict JSON (no NaN or Infinity tokens).
     const strict = spawnSync('python3', ['-c', 'import json,sys\ndef bad(x): raise ValueError(x)\nfor l in open(sys.argv[1]): json.loads(l, parse_constant=bad)', out]);
     expect(strict.status).toBe(0);
+  });
+
+  it('a stream that replaces a dictionary: passed through to a stream, a clear error for the file format', async () => {
+    const type = new Dictionary(new Utf8(), new Int32(), 0);
+    const schema = new Schema([new Field('d', type, true)]);
+    const batch = (words: string[], keys: number[]) =>
+      new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: keys.length, nullCount: 0, children: [
+        makeData({ type, length: keys.length, nullCount: 0, data: Int32Array.from(keys), dictionary: vectorFromArray(words, new Utf8()) }),
+      ] }));
+    const input = path.join(dir, 'replace.arrows');
+    writeFileSync(input, new RecordBatchStreamWriter().writeAll([batch(['a', 'b'], [0, 1]), batch(['x', 'y'], [1, 0])]).toUint8Array(true));
+    const toFile = await runCli(['run', input, '-c', 'd', '-p', 'echo', '--no-cache', '-q', '-o', path.join(dir, 'out.arrow')]);
+    expect(toFile.stderr).toBe(
+      "llmap: cannot write an Arrow file: the input replaces the dictionary of column 'd' between record batches, " +
+        'which the Arrow file format cannot hold; write an Arrow stream (.arrows) instead\n',
+    );
+    expect(toFile.code).toBe(1);
+    const out = path.join(dir, 'out.arrows');
+    const toStream = await runCli(['run', input, '-c', 'd', '-p', 'echo', '--no-cache', '-q', '-o', out]);
+    expect(toStream.stderr).toBe('');
+    const after = tableFromIPC(readFileSync(out));
+    expect(physicalColumn(after, 'd')).toEqual(physicalColumn(tableFromIPC(readFileSync(input)), 'd'));
+    expect([...after.getChild('response')!]).toEqual(['a', 'b', 'y', 'x']);
   });
 
   it('the zoo covers every column the renderings are checked for', () => {

@@ -181,6 +181,8 @@ async function llmap(input: string, output: string, column: string): Promise<voi
 }
 
 const property = { numRuns: RUNS, endOnFailure: true };
+/** Each run spawns the CLI; a loaded machine may take seconds per run. */
+const TIMEOUT_MS = 90_000;
 
 describe('round trips with Arrow, every input cell read back identical', () => {
   for (const [format, delimiter] of [['csv', ','], ['tsv', '\t']] as const) {
@@ -201,7 +203,7 @@ describe('round trips with Arrow, every input cell read back identical', () => {
         }),
         property,
       );
-    });
+    }, TIMEOUT_MS);
   }
 
   it('arrow → jsonl', async () => {
@@ -220,7 +222,7 @@ describe('round trips with Arrow, every input cell read back identical', () => {
       }),
       property,
     );
-  });
+  }, TIMEOUT_MS);
 
   it('arrow → arrow', async () => {
     await fc.assert(
@@ -236,7 +238,7 @@ describe('round trips with Arrow, every input cell read back identical', () => {
       }),
       property,
     );
-  });
+  }, TIMEOUT_MS);
 
   // Text input: cells are strings (no NUL: text input refuses it); CSV and TSV have no null.
   // JSONL's columns come from its first line, so a JSONL table has one.
@@ -270,6 +272,6 @@ describe('round trips with Arrow, every input cell read back identical', () => {
         }),
         property,
       );
-    });
+    }, TIMEOUT_MS);
   }
 });
