@@ -129,8 +129,8 @@ function offsets(data: Data, i: number): [number, number] {
 }
 
 function variableBytes(data: Data, i: number): Uint8Array {
-  const [start, end] = offsets(data, i);
-  return (data.values as Uint8Array).subarray(start, end);
+  const at = data.valueOffsets as Int32Array | BigInt64Array;
+  return (data.values as Uint8Array).subarray(Number(at[i]), Number(at[i + 1]));
 }
 
 function base64(bytes: Uint8Array): string {
@@ -143,16 +143,23 @@ function base64(bytes: Uint8Array): string {
  * the same text CSV cells and prompts get, so they stay apart from null.
  */
 function floatRendering(type: { precision: number }): Rendering {
-  const value = (data: Data, i: number): number => {
-    const raw = (data.values as ArrayLike<number>)[i];
-    return type.precision === 0 ? uint16ToFloat64(raw) : raw;
+  const numberText = (x: number): string => (x === 0 && 1 / x < 0 ? '-0' : String(x));
+  const text: Render =
+    type.precision === 0
+      ? (data, i) => numberText(uint16ToFloat64((data.values as Uint16Array)[i]))
+      : type.precision === 1
+        ? (data, i) => {
+            const x = (data.values as Float32Array)[i];
+            return Number.isFinite(x) && x !== 0 ? shortestFloat32(x) : numberText(x);
+          }
+        : (data, i) => numberText((data.values as Float64Array)[i]);
+  return {
+    text,
+    json: (data, i) => {
+      const out = text(data, i);
+      return out === 'NaN' || out === 'Infinity' || out === '-Infinity' ? `"${out}"` : out;
+    },
   };
-  const text = (data: Data, i: number): string => {
-    const x = value(data, i);
-    if (Object.is(x, -0)) return '-0';
-    return type.precision === 1 && Number.isFinite(x) ? shortestFloat32(x) : String(x);
-  };
-  return { text, json: (data, i) => (Number.isFinite(value(data, i)) ? text(data, i) : JSON.stringify(text(data, i))) };
 }
 
 /** A decimal's unscaled two's-complement integer (little-endian 32-bit words) with its scale applied. */
@@ -265,8 +272,23 @@ function dictionaryRendering(type: Dictionary): Rendering {
     while (c > 0 && at[c] > key) c--;
     return [chunks[c], key - at[c]];
   };
+  const text = memo(value.text);
+  const json = memo(value.json);
   return {
-    text: (data, i) => value.text(...locate(data, i)),
-    json: (data, i) => value.json(...locate(data, i)),
+    text: (data, i) => text(...locate(data, i)),
+    json: (data, i) => json(...locate(data, i)),
+  };
+}
+
+/**
+ * A rendering that keeps each cell's text: a dictionary's values are rendered once each, however many
+ * rows point at them (memory: one string per dictionary value used).
+ */
+function memo(render: Render): Render {
+  const kept = new WeakMap<Data, Array<string | undefined>>();
+  return (data, i) => {
+    let texts = kept.get(data);
+    if (!texts) kept.set(data, (texts = new Array<string | undefined>(data.length)));
+    return (texts[i] ??= render(data, i));
   };
 }

@@ -37,12 +37,32 @@ export function isoDate(days: bigint): string {
 }
 
 /** `.123` for 123 with 3 digits; '' for 0 digits. */
-function fraction(value: bigint, digits: number): string {
+function fraction(value: bigint | number, digits: number): string {
   return digits === 0 ? '' : `.${pad(value, digits)}`;
 }
 
+/** Milliseconds Date can hold either side of the epoch. */
+const MAX_DATE_MS = 8.64e15;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const PER_SECOND_NUMBER = PER_SECOND.map(Number);
+
 /** 2024-03-05T12:34:56.123456789 for a count of `unit` since the epoch, without a zone. */
 export function isoDateTime(value: bigint, unit: number): string {
+  // Most values are exact as doubles and within Date's range: then plain numbers and Date's own
+  // formatting (years written the same way: four digits, else a sign and six) are several times
+  // faster than bigint arithmetic.
+  if (value <= SAFE && value >= -SAFE) {
+    const v = Number(value);
+    const per = PER_SECOND_NUMBER[unit];
+    let seconds = Math.floor(v / per);
+    // The division is rounded; the products are exact, so they put it right.
+    if (seconds * per > v) seconds--;
+    else if ((seconds + 1) * per <= v) seconds++;
+    const ms = seconds * 1000;
+    if (ms <= MAX_DATE_MS && ms >= -MAX_DATE_MS) {
+      return new Date(ms).toISOString().slice(0, -5) + fraction(v - seconds * per, DIGITS[unit]);
+    }
+  }
   const perSecond = PER_SECOND[unit];
   const seconds = floorDiv(value, perSecond);
   const days = floorDiv(seconds, DAY_SECONDS);
