@@ -1,4 +1,4 @@
-import { Field, makeBuilder, makeData, RecordBatch, Schema, Struct, type Builder } from 'apache-arrow';
+import { DataType, Dictionary, Field, makeBuilder, makeData, RecordBatch, Schema, Struct, type Builder } from 'apache-arrow';
 import { UsageError } from '../errors.js';
 import { addedArrowType } from './arrow-added-type.js';
 import { passThroughColumns, textColumns, type InputColumns } from './arrow-input-columns.js';
@@ -45,9 +45,10 @@ export function createArrowSink(
   let held: Array<[Row, unknown[]]> = [];
 
   const start = (): OpenWriter => {
+    const dictionaryIds = new Set(inputSchema?.dictionaries.keys());
     const fields = [
       ...input.fields,
-      ...added.map((column, k) => new Field(column.name, addedArrowType(column, listSizes[k] ?? 0), true)),
+      ...added.map((column, k) => new Field(column.name, ownDictionaryId(addedArrowType(column, listSizes[k] ?? 0), dictionaryIds), true)),
     ];
     const writer = openWriter(new Schema(fields, inputSchema?.metadata), input, encoder);
     for (const [row, cells] of held) writer.append(row, cells);
@@ -151,6 +152,19 @@ function openWriter(schema: Schema, input: InputColumns, encoder: BatchEncoder):
       await send(target);
     },
   };
+}
+
+/**
+ * An added column's type with a dictionary id no other column uses: apache-arrow numbers new
+ * dictionaries from a counter of its own, which may give an id the input's dictionaries have, and
+ * two dictionaries under one id would be written as one.
+ */
+function ownDictionaryId(type: DataType, used: Set<number>): DataType {
+  if (!DataType.isDictionary(type)) return type;
+  let id = type.id;
+  while (used.has(id)) id++;
+  used.add(id);
+  return id === type.id ? type : new Dictionary(type.dictionary, type.indices, id, type.isOrdered);
 }
 
 /** A vector cell, checked against its column's size (a FixedSizeList cannot hold another length). */
