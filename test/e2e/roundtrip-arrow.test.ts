@@ -20,7 +20,7 @@ import { dir, useServerAndTempDir } from './fixture.js';
 
 useServerAndTempDir();
 
-/** Runs per pair: each spawns the CLI, so few runs of many hostile cells each. */
+/** Runs per pair: each spawns the CLI, so few runs of many hostile cells each (ROUNDTRIP_RUNS=50 to search harder). */
 const RUNS = Number(process.env.ROUNDTRIP_RUNS ?? 4);
 const I64 = 2n ** 63n;
 const MAX_DATE_DAYS = 100_000_000;
