@@ -1,13 +1,13 @@
-import { DataType, Field, makeBuilder, makeData, RecordBatch, Schema, Struct, Utf8, Vector, type Builder } from 'apache-arrow';
+import { DataType, Dictionary, Field, makeBuilder, makeData, RecordBatch, Schema, Struct, type Builder } from 'apache-arrow';
 import { UsageError } from '../errors.js';
 import { addedArrowType } from './arrow-added-type.js';
+import { passThroughColumns, textColumns, type InputColumns } from './arrow-input-columns.js';
 import type { BatchEncoder } from './batch-encoder.js';
 import { DONE, type ByteTarget } from './byte-target.js';
-import { cellText } from './cell-text.js';
 import { coerceAdded } from './coerce-added.js';
 import type { AddedColumn, Row, TableSink, WriteOptions } from './table.js';
 
-/** Rows per record batch: big enough to amortise per-batch metadata, small enough to stream. */
+/** Rows per record batch at most: big enough to amortise per-batch metadata, small enough to stream. */
 const BATCH_ROWS = 1024;
 
 /**
@@ -16,12 +16,15 @@ const BATCH_ROWS = 1024;
  */
 export const MAX_HELD_ROWS = 65_536;
 
+type Bytes = Uint8Array | Promise<Uint8Array> | undefined;
+
 /**
- * Writes record batches through `encoder` (Arrow IPC file or stream, Parquet). The schema is the input's Arrow fields with their
- * types (text input: Utf8) plus the added columns (Utf8, Bool, Int32, Float64, FixedSizeList<Float32>;
- * all nullable). Dictionary columns are written as their value type, so batches need no dictionary
- * bookkeeping. A vector column without a `listSize` takes the length of its first vector: rows are
- * held until one arrives (at most MAX_HELD_ROWS), and with none at all the size is 0.
+ * Writes record batches through `encoder` (Arrow IPC file or stream, Parquet). Arrow input passes
+ * through: the schema is the input's (fields, types, metadata) plus the added columns, and each
+ * batch reuses a slice of one input batch's column data (see passThroughColumns). Text input
+ * becomes Utf8 columns. Added columns are built (Utf8, Bool, Int32, Float64, FixedSizeList<Float32>;
+ * all nullable). A vector column without a `listSize` takes the length of its first vector: rows
+ * are held until one arrives (at most MAX_HELD_ROWS), and with none at all the size is 0.
  */
 export function createArrowSink(
   target: ByteTarget,
@@ -30,31 +33,25 @@ export function createArrowSink(
   encoder: BatchEncoder,
 ): TableSink {
   const inputSchema = source.arrowSchema instanceof Schema ? source.arrowSchema : undefined;
-  const inputFields = inputSchema
-    ? inputSchema.fields.map((field) =>
-        DataType.isDictionary(field.type) ? new Field(field.name, field.type.dictionary, true, field.metadata) : field,
-      )
-    : source.columns.map((column) => new Field(column, new Utf8(), true));
+  const input = inputSchema ? passThroughColumns(inputSchema) : textColumns(source.columns, source.cellText);
   const listSizes = added.map((column) => column.listSize);
   let rowsSeen = 0;
-  const convert: Array<(value: unknown) => unknown> = [
-    ...inputFields.map((field) => (!inputSchema ? textOrNull : isNested(field.type) ? plainValue : undefinedToNull)),
-    ...added.map((column, k) =>
-      column.type === 'float32-vector'
-        ? (value: unknown) => checkedVector(value, column.name, listSizes[k], rowsSeen)
-        : (value: unknown) => coerceAdded(value, column.type),
-    ),
-  ];
+  const convert = added.map((column, k) =>
+    column.type === 'float32-vector'
+      ? (value: unknown) => checkedVector(value, column.name, listSizes[k], rowsSeen)
+      : (value: unknown) => coerceAdded(value, column.type),
+  );
   let open: OpenWriter | undefined;
-  let held: Row[] = [];
+  let held: Array<[Row, unknown[]]> = [];
 
   const start = (): OpenWriter => {
+    const dictionaryIds = new Set(inputSchema?.dictionaries.keys());
     const fields = [
-      ...inputFields,
-      ...added.map((column, k) => new Field(column.name, addedArrowType(column, listSizes[k] ?? 0), true)),
+      ...input.fields,
+      ...added.map((column, k) => new Field(column.name, ownDictionaryId(addedArrowType(column, listSizes[k] ?? 0), dictionaryIds), true)),
     ];
-    const writer = openWriter(new Schema(fields, inputSchema?.metadata), encoder);
-    for (const cells of held) writer.append(cells);
+    const writer = openWriter(new Schema(fields, inputSchema?.metadata), input, encoder);
+    for (const [row, cells] of held) writer.append(row, cells);
     held = [];
     return writer;
   };
@@ -63,14 +60,12 @@ export function createArrowSink(
   if (unsized().length === 0) open = start();
 
   /** Holds a row until every vector column's size is known; returns the writer once it is. */
-  const hold = (row: Row): OpenWriter | undefined => {
-    const cells = convert.map((fn, i) => fn(row[i]));
-    const at = inputFields.length;
+  const hold = (row: Row, cells: unknown[]): OpenWriter | undefined => {
     for (const k of unsized()) {
-      const cell = cells[at + k];
+      const cell = cells[k];
       if (cell instanceof Float32Array) listSizes[k] = cell.length;
     }
-    held.push(cells);
+    held.push([row, cells]);
     const waiting = unsized();
     if (waiting.length === 0) open = start();
     else if (held.length >= MAX_HELD_ROWS) {
@@ -83,12 +78,12 @@ export function createArrowSink(
   };
 
   return {
-    write(input, addedCells) {
-      const row = input.concat(addedCells);
+    write(row, addedCells) {
       rowsSeen++;
-      if (open) open.appendRow(row, convert);
-      else if (!hold(row)) return DONE;
-      return open!.maybeEmit(target);
+      const cells = convert.map((fn, k) => fn(addedCells[k]));
+      if (open) open.append(row, cells);
+      else if (!hold(row, cells)) return DONE;
+      return open!.send(target);
     },
     async finish() {
       open ??= start();
@@ -110,58 +105,66 @@ export function createArrowSink(
   };
 }
 
-/** The writer once the schema is known: builders, batching and the IPC writer. */
+/** The writer once the schema is known: batching, the added columns' builders and the encoder. */
 interface OpenWriter {
-  /** Appends already converted cells. */
-  append(cells: unknown[]): void;
-  /** Converts and appends a row (the per-row path: no intermediate array). */
-  appendRow(row: Row, convert: Array<(value: unknown) => unknown>): void;
-  /** Writes a record batch to `target` when enough rows are pending. */
-  maybeEmit(target: ByteTarget): Promise<void> | typeof DONE;
+  /** Appends a row (added cells already converted); a full batch is encoded, its bytes queued. */
+  append(row: Row, cells: unknown[]): void;
+  /** Writes the queued bytes to `target`. */
+  send(target: ByteTarget): Promise<void>;
   /** Writes the last batch and the footer to `target`. */
   finish(target: ByteTarget): Promise<void>;
 }
 
-function openWriter(schema: Schema, encoder: BatchEncoder): OpenWriter {
+function openWriter(schema: Schema, input: InputColumns, encoder: BatchEncoder): OpenWriter {
   const fields = schema.fields;
-  const builders: Builder[] = fields.map((field) => makeBuilder({ type: field.type, nullValues: [null, undefined] }));
+  const builders: Builder[] = fields.slice(input.fields.length).map((field) => makeBuilder({ type: field.type, nullValues: [null, undefined] }));
   let pending = 0;
   // The opening bytes go out with the first write (an empty table still gets them at finish).
-  let head: Uint8Array | Promise<Uint8Array> | undefined = encoder.start(schema);
+  let queued: Bytes[] = [encoder.start(schema)];
 
-  const emitBatch = (): Uint8Array | Promise<Uint8Array> | undefined => {
-    if (pending === 0) return undefined;
+  const emitBatch = (): void => {
+    if (pending === 0) return;
     // flush() hands over the values so far and leaves the builder empty for the next batch.
-    const children = builders.map((builder) => builder.flush());
+    const children = [...input.take(), ...builders.map((builder) => builder.flush())];
     const data = makeData({ type: new Struct(fields), length: pending, nullCount: 0, children });
     pending = 0;
-    return encoder.write(new RecordBatch(schema, data));
+    queued.push(encoder.write(new RecordBatch(schema, data)));
   };
-  const send = async (target: ByteTarget, parts: Array<Uint8Array | Promise<Uint8Array> | undefined>): Promise<void> => {
-    const bytes = await Promise.all([head, ...parts]);
-    head = undefined;
+  const send = async (target: ByteTarget): Promise<void> => {
+    const parts = queued;
+    queued = [];
+    const bytes = await Promise.all(parts);
     const chunk = Buffer.concat(bytes.filter((b): b is Uint8Array => b !== undefined && b.length > 0));
     if (chunk.length > 0) await target.write(chunk);
   };
 
   return {
-    append(cells) {
-      for (let i = 0; i < builders.length; i++) builders[i].append(cells[i]);
-      pending++;
+    append(row, cells) {
+      if (pending > 0 && !input.follows(row)) emitBatch();
+      input.add(row);
+      for (let k = 0; k < builders.length; k++) builders[k].append(cells[k]);
+      if (++pending >= BATCH_ROWS) emitBatch();
     },
-    appendRow(row, convert) {
-      for (let i = 0; i < builders.length; i++) builders[i].append(convert[i](row[i]));
-      pending++;
-    },
-    maybeEmit(target) {
-      if (pending < BATCH_ROWS) return DONE;
-      return send(target, [emitBatch()]);
-    },
+    send: (target) => (queued.length === 0 ? DONE : send(target)),
     async finish(target) {
-      const last = await emitBatch();
-      await send(target, [last, await encoder.finish()]);
+      emitBatch();
+      queued.push(encoder.finish());
+      await send(target);
     },
   };
+}
+
+/**
+ * An added column's type with a dictionary id no other column uses: apache-arrow numbers new
+ * dictionaries from a counter of its own, which may give an id the input's dictionaries have, and
+ * two dictionaries under one id would be written as one.
+ */
+function ownDictionaryId(type: DataType, used: Set<number>): DataType {
+  if (!DataType.isDictionary(type)) return type;
+  let id = type.id;
+  while (used.has(id)) id++;
+  used.add(id);
+  return id === type.id ? type : new Dictionary(type.dictionary, type.indices, id, type.isOrdered);
 }
 
 /** A vector cell, checked against its column's size (a FixedSizeList cannot hold another length). */
@@ -171,32 +174,4 @@ function checkedVector(value: unknown, column: string, size: number | undefined,
     throw new Error(`output row ${row} has a vector of ${vector.length} values in column '${column}', but the column holds ${size}`);
   }
   return vector;
-}
-
-function isNested(type: DataType): boolean {
-  return DataType.isList(type) || DataType.isFixedSizeList(type) || DataType.isStruct(type) || DataType.isMap(type);
-}
-
-/**
- * A nested value read from Arrow (a Vector for a list, a StructRow or MapRow) as plain arrays and
- * objects: the builders index into list values with [i], which a Vector does not support.
- */
-function plainValue(value: unknown): unknown {
-  if (value instanceof Vector) return Array.from(value as Iterable<unknown>, plainValue);
-  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !ArrayBuffer.isView(value)) {
-    const toJSON = (value as { toJSON?: () => Record<string, unknown> }).toJSON;
-    if (typeof toJSON !== 'function') return value;
-    const object = toJSON.call(value);
-    for (const key of Object.keys(object)) object[key] = plainValue(object[key]);
-    return object;
-  }
-  return value === undefined ? null : value;
-}
-
-function undefinedToNull(value: unknown): unknown {
-  return value === undefined ? null : value;
-}
-
-function textOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : cellText(value);
 }

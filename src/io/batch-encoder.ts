@@ -1,5 +1,6 @@
 import { RecordBatchFileWriter, RecordBatchStreamWriter, type RecordBatch, type Schema } from 'apache-arrow';
 import { AsyncByteQueue } from 'apache-arrow/io/stream';
+import { replacedDictionaryCheck } from './replaced-dictionary.js';
 
 /**
  * Turns record batches into the bytes of one container format: the Arrow IPC file or stream
@@ -31,6 +32,7 @@ class ChunkCollector extends AsyncByteQueue {
 export function ipcEncoder(fileFormat: boolean): BatchEncoder {
   const collector = new ChunkCollector();
   const writer = fileFormat ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
+  const checkDictionaries = fileFormat ? replacedDictionaryCheck() : undefined;
   return {
     start(schema) {
       // With a schema, reset() writes it (and the file magic) right away: an empty table is still valid.
@@ -38,6 +40,7 @@ export function ipcEncoder(fileFormat: boolean): BatchEncoder {
       return collector.take();
     },
     write(batch) {
+      checkDictionaries?.(batch);
       writer.write(batch);
       return collector.take();
     },
