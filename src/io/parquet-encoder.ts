@@ -2,6 +2,7 @@ import { makeBuilder, makeData, RecordBatch, Struct, Table, tableToIPC, type Sch
 import type { BatchEncoder } from './batch-encoder.js';
 import { DEFAULT_PARQUET_OPTIONS, type ParquetCompression, type ParquetWriteOptions } from './parquet-options.js';
 import { loadParquetWasm, type ParquetWasm } from './parquet-wasm.js';
+import { trapped } from './wasm-panic-guard.js';
 
 type WasmBatch = ParquetWasm['RecordBatch']['prototype'];
 
@@ -29,10 +30,12 @@ export function parquetEncoder(options: ParquetWriteOptions = DEFAULT_PARQUET_OP
   let failure: unknown;
   let drained: Promise<void>;
   let columns: Schema;
+  let release: () => void = () => undefined;
+  let trapRejection: Promise<never>;
   let written = false;
 
   const take = (): Uint8Array => {
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw new Error(`cannot write Parquet: ${failure instanceof Error ? failure.message : String(failure)}`, { cause: failure });
     const bytes = Buffer.concat(out);
     out = [];
     return bytes;
@@ -42,6 +45,14 @@ export function parquetEncoder(options: ParquetWriteOptions = DEFAULT_PARQUET_OP
     async start(schema: Schema) {
       pw = await loadParquetWasm();
       columns = schema;
+      // A Rust panic in the writer is a trap outside any promise: it fails the output instead.
+      const trap = trapped();
+      release = trap.release;
+      trapRejection = trap.rejection;
+      trap.rejection.catch((err: unknown) => {
+        failure = err;
+        ask();
+      });
       const batches = new ReadableStream<WasmBatch>(
         {
           start: (controller) => {
@@ -77,16 +88,17 @@ export function parquetEncoder(options: ParquetWriteOptions = DEFAULT_PARQUET_OP
       if (!written) await send(emptyBatch(columns));
       // Closed once the writer has taken every batch, so none is dropped.
       await waitForAsk();
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) take();
       input.close();
-      await drained;
+      await Promise.race([drained, trapRejection]).catch(() => undefined);
+      release();
       return take();
     },
   };
 
   async function send(batch: RecordBatch): Promise<void> {
     await waitForAsk();
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) take();
     written = true;
     // Into WebAssembly memory as Arrow IPC: the one copy the boundary needs.
     const table = pw.Table.fromIPCStream(tableToIPC(new Table(batch), 'stream'));

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { isWasmTrap } from './wasm-panic-guard.js';
 
 /** A Parquet file starts and ends with these 4 bytes. */
 const MAGIC = Buffer.from('PAR1');
@@ -23,6 +24,8 @@ export function parquetErrorMessage(name: string, ends: { head: Buffer; tail: Bu
 
 /** The reader's own first line, e.g. "Parquet error: Corrupt footer", without the wrapping. */
 function readerWords(err: unknown): string {
+  // A trap (a Rust panic) says only "unreachable".
+  if (isWasmTrap(err)) return 'a page could not be decoded: the file is corrupt';
   const text = err instanceof Error ? err.message : String(err);
   const line = text.split('\n')[0].trim();
   return line === '' ? 'it is corrupt' : line.length > 200 ? `${line.slice(0, 200)}...` : line;

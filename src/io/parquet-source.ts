@@ -7,6 +7,7 @@ import { parquetErrorMessage } from './parquet-error-message.js';
 import { loadParquetWasm, type ParquetWasm } from './parquet-wasm.js';
 import { recordBatchSource } from './record-batch-source.js';
 import { spoolStdin, type SpooledInput } from './spool-stdin.js';
+import { trapped } from './wasm-panic-guard.js';
 import type { TableSource } from './table.js';
 
 /**
@@ -39,17 +40,22 @@ export async function openParquetSource(path: string, stdin?: NodeJS.ReadableStr
   let parquet: ParquetWasm['ParquetFile']['prototype'] | undefined;
   let reader: ReadableStreamDefaultReader<ParquetWasm['RecordBatch']['prototype']> | undefined;
   let closed = false;
+  const trap = trapped();
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    await reader?.cancel().catch(() => undefined);
-    parquet?.free();
+    // After a trap the WebAssembly instance is broken: calling into it again would trap again.
+    if (!trap.hit) {
+      await reader?.cancel().catch(() => undefined);
+      parquet?.free();
+    }
+    trap.release();
     await spooled?.remove();
   };
 
   let schema;
   try {
-    parquet = await pw.ParquetFile.fromFile(await openAsBlob(file));
+    parquet = await Promise.race([pw.ParquetFile.fromFile(await openAsBlob(file)), trap.rejection]);
     schema = tableFromIPC(parquet.schema().intoIPCStream()).schema;
   } catch (err) {
     const error = await invalid(err);
@@ -59,10 +65,10 @@ export async function openParquetSource(path: string, stdin?: NodeJS.ReadableStr
   const opened = parquet;
 
   async function* batches(): AsyncGenerator<RecordBatch> {
-    const stream = (await opened.stream({ batchSize: READ_BATCH_ROWS })) as ReadableStream<ParquetWasm['RecordBatch']['prototype']>;
+    const stream = (await Promise.race([opened.stream({ batchSize: READ_BATCH_ROWS }), trap.rejection])) as ReadableStream<ParquetWasm['RecordBatch']['prototype']>;
     reader = stream.getReader();
     for (;;) {
-      const next = await reader.read();
+      const next = await Promise.race([reader.read(), trap.rejection]);
       if (next.done) return;
       // The batch moves out of WebAssembly memory as Arrow IPC, which apache-arrow reads without copying.
       yield* tableFromIPC(next.value.intoIPCStream()).batches;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   Bool, DateDay, Dictionary, Field, Float64, Int32, Int64, List, Struct, Table, TimestampMillisecond, Utf8,
@@ -149,6 +149,14 @@ describe('Parquet in and out', () => {
     ]);
   });
 
+  it.each(['brotli', 'lz4', 'gzip', 'snappy', 'zstd', 'uncompressed'])('reads a %s-compressed file DuckDB wrote', async (codec) => {
+    const input = path.join(dir, `${codec}.parquet`);
+    await duck.run(`COPY (SELECT i, 'x' || i AS s FROM range(3) t(i)) TO '${input}' (FORMAT parquet, COMPRESSION ${codec})`);
+    const res = await runCli(['run', input, '-c', 's', '--output-format', 'jsonl', ...echo(path.join(dir, 'c'))]);
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toBe('{"i":0,"s":"x0","response":"x0"}\n{"i":1,"s":"x1","response":"x1"}\n{"i":2,"s":"x2","response":"x2"}\n');
+  });
+
   it('defaults to zstd row groups of 100,000 rows', async () => {
     const input = path.join(dir, 'in.csv');
     writeFileSync(input, 'text\nhello\n');
@@ -227,6 +235,20 @@ describe('Parquet in and out', () => {
       const res = await runCli(['run', bad, '-c', 'i', '-p', 'echo', '--cache-dir', path.join(dir, 'c'), '-q']);
       expect(res.stderr).toMatch(new RegExp(`^llmap: ${bad.replace(/[.]/g, '\\.')}: not a valid Parquet file \\(.+\\)\\n$`));
       expect(res.code).toBe(1);
+    });
+
+    it('corrupt pages inside a file with a sound footer, and no output left behind', async () => {
+      const whole = path.join(dir, 'whole.parquet');
+      await duck.run(`COPY (SELECT i, 'text ' || i AS s FROM range(20000) t(i)) TO '${whole}' (FORMAT parquet)`);
+      const bytes = readFileSync(whole);
+      bytes.fill(0, 4, Math.floor(bytes.length / 2));
+      const bad = path.join(dir, 'pages.parquet');
+      writeFileSync(bad, bytes);
+      const out = path.join(dir, 'out.parquet');
+      const res = await runCli(['run', bad, '-c', 's', '-o', out, '-p', 'echo', '--cache-dir', path.join(dir, 'c'), '-q']);
+      expect(res.stderr).toBe(`llmap: ${bad}: not a valid Parquet file (a page could not be decoded: the file is corrupt)\n`);
+      expect(res.code).toBe(1);
+      expect(existsSync(out)).toBe(false);
     });
 
     it('an empty file', async () => {
