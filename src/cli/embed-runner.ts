@@ -37,7 +37,7 @@ export async function runEmbed(input: string, raw: RawEmbedOptions, cli: CliCont
     const added: AddedColumn[] = [
       { name: config.outputColumn, type: 'float32-vector', ...(config.dimensions !== undefined && { listSize: config.dimensions }) },
     ];
-    const sink = await openTableSink({ path: config.output, format: outputFormat, source, added, stdout: cli.stdout });
+    const sink = await openTableSink({ path: config.output, format: outputFormat, source, added, parquet: config.parquet, stdout: cli.stdout });
     return await embedWithSink(config, source, sink, textOf, cli, inputFormat);
   } finally {
     await source.close();

@@ -8,6 +8,7 @@ import { addCacheOptions, addEndpointOptions, addSchemaOptions, addGenerationOpt
 import { registerAskCommand } from './ask-command.js';
 import { registerCacheCommand } from './cache-command.js';
 import { processContext, type CliContext } from './context.js';
+import { addParquetOptions } from './parquet-options.js';
 import { registerEmbedCommand } from './embed-command.js';
 import { EXIT } from './exit-codes.js';
 import { registerProfilesCommand } from './profiles-command.js';
@@ -30,11 +31,12 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
     .description('send one prompt per row and write the table with the responses')
     .argument('<input>', "input table: a path, or '-' for stdin")
     .option('-o, --output <path>', "output path; '-' or omitted = stdout")
-    .addOption(new Option('--input-format <format>', 'csv, tsv, jsonl or arrow (default: from the extension, csv for stdin)'))
-    .addOption(new Option('--output-format <format>', 'csv, tsv, jsonl or arrow (default: from the extension, csv for stdout)'))
+    .addOption(new Option('--input-format <format>', 'csv, tsv, jsonl, arrow or parquet (default: from the extension, csv for stdin)'))
+    .addOption(new Option('--output-format <format>', 'csv, tsv, jsonl, arrow or parquet (default: from the extension, csv for stdout)'))
     .option('-c, --column <name>', 'the cell of this column is the prompt')
     .option('-t, --template <text>', 'prompt template with {{column}} placeholders')
     .option('--template-file <path>', 'read the template from a file');
+  addParquetOptions(run);
   addEndpointOptions(run);
   addGenerationOptions(run);
   addSchemaOptions(run);

@@ -36,7 +36,7 @@ export async function runCommand(input: string, raw: RawRunOptions, cli: CliCont
       const { dryRunCommand } = await import('./dry-run.js');
       return await dryRunCommand({ config, source, render, cacheKey: chatCacheKey(config), run: runInfo(config) }, cli);
     }
-    const sink = await openTableSink({ path: config.output, format: outputFormat, source, added, stdout: cli.stdout });
+    const sink = await openTableSink({ path: config.output, format: outputFormat, source, added, parquet: config.parquet, stdout: cli.stdout });
     return await runWithSink(config, source, sink, render, cli, inputFormat);
   } finally {
     await source.close();

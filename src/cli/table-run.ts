@@ -66,11 +66,14 @@ export interface TableRunSpec<O extends { stopped?: boolean }> {
 
 /** The input table opened and both formats decided, from the --input/--output flags of run and embed. */
 export async function openInput(
-  config: { input: string; inputFormat?: string; output: string; outputFormat?: string; relaxColumnCount: boolean },
+  config: { input: string; inputFormat?: string; output: string; outputFormat?: string; relaxColumnCount: boolean; parquet?: unknown },
   cli: CliContext,
 ): Promise<{ source: TableSource; inputFormat: TableFormat; outputFormat: TableFormat }> {
   const inputFormat = detectFormat(config.input, config.inputFormat, '--input-format');
   const outputFormat = detectFormat(config.output, config.outputFormat, '--output-format');
+  if (config.parquet !== undefined && outputFormat !== 'parquet') {
+    throw new UsageError(`--parquet-row-group-size and --parquet-compression apply to Parquet output only; the output is ${outputFormat}`);
+  }
   const source = await openTableSource({ path: config.input, format: inputFormat, stdin: cli.stdin }, { relaxColumnCount: config.relaxColumnCount });
   return { source, inputFormat, outputFormat };
 }

@@ -9,10 +9,12 @@ import { NO_EMBEDDINGS_MESSAGE } from '../providers/embeddings.js';
 import { presetEndpoint } from './apply-preset.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
 import { loadProfileOptions } from './load-profile-options.js';
+import { resolveParquetOptions, type RawParquetOptions } from './parquet-config.js';
 import { parseWholeNumber } from './parse-values.js';
+import type { ParquetWriteOptions } from '../io/parquet-options.js';
 
 /** The options of `llmap embed` as commander hands them over (strings, unvalidated). */
-export interface RawEmbedOptions extends RawCallOptions {
+export interface RawEmbedOptions extends RawCallOptions, RawParquetOptions {
   output?: string;
   inputFormat?: string;
   outputFormat?: string;
@@ -30,6 +32,8 @@ export interface EmbedConfig extends CallConfig {
   inputFormat?: string;
   output: string;
   outputFormat?: string;
+  /** Parquet output settings from the flags; undefined = the defaults. */
+  parquet?: ParquetWriteOptions;
   /** The column whose cells are embedded. */
   column: string;
   /** Texts per request. */
@@ -76,12 +80,14 @@ export function resolveEmbedConfig(
   if (outputColumn.trim() === '') throw new UsageError('--output-column needs a name');
   const output = raw.output ?? '-';
   checkOutputIsNotInput(input, output);
+  const parquet = resolveParquetOptions(raw);
   return {
     ...call,
     input,
     inputFormat: raw.inputFormat,
     output,
     outputFormat: raw.outputFormat,
+    ...(parquet !== undefined && { parquet }),
     column: raw.column,
     batchSize,
     ...(dimensions !== undefined && { dimensions }),

@@ -7,11 +7,13 @@ import { UsageError } from '../errors.js';
 import { checkOutputIsNotInput } from './same-file.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
 import { resolveTypedConfig, type RawTypedOptions, type TypedConfig } from './typed-config.js';
+import { resolveParquetOptions, type RawParquetOptions } from './parquet-config.js';
 import { parseWholeNumber } from './parse-values.js';
+import type { ParquetWriteOptions } from '../io/parquet-options.js';
 import { resolvePricing, type Pricing } from '../report/price-table.js';
 
 /** The options of `llmap run` as commander hands them over (strings, unvalidated). */
-export interface RawRunOptions extends RawCallOptions, RawTypedOptions {
+export interface RawRunOptions extends RawCallOptions, RawTypedOptions, RawParquetOptions {
   output?: string;
   inputFormat?: string;
   outputFormat?: string;
@@ -39,6 +41,8 @@ export interface RunConfig extends CallConfig, TypedConfig {
   inputFormat?: string;
   output: string;
   outputFormat?: string;
+  /** Parquet output settings from the flags; undefined = the defaults. */
+  parquet?: ParquetWriteOptions;
   prompt: PromptSource;
   relaxColumnCount: boolean;
   outputColumn: string;
@@ -73,6 +77,7 @@ export function resolveRunConfig(
   if (outputColumn.trim() === '') throw new UsageError(`--output-column needs a name`);
   const output = raw.output ?? '-';
   checkOutputIsNotInput(input, output);
+  const parquet = resolveParquetOptions(raw);
   const pricing = resolvePricing({ profilePrice: call.price, providerName: call.providerName, model: call.model });
   const maxCostUsd = raw.maxCost === undefined ? undefined : parseMaxCost(raw.maxCost, pricing, call.model);
   return {
@@ -82,6 +87,7 @@ export function resolveRunConfig(
     inputFormat: raw.inputFormat,
     output,
     outputFormat: raw.outputFormat,
+    ...(parquet !== undefined && { parquet }),
     prompt,
     relaxColumnCount: raw.relaxColumnCount ?? false,
     outputColumn,

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
 import type { TableFormat } from './table.js';
 
 /**
@@ -17,6 +18,8 @@ export async function countRows(path: string, format: TableFormat): Promise<numb
         return await countJsonlLines(path);
       case 'arrow':
         return await countArrowRows(path);
+      case 'parquet':
+        return await countParquetRows(path);
     }
   } catch {
     return undefined;
@@ -146,5 +149,17 @@ async function countStreamRows(path: string): Promise<number> {
     }
   } finally {
     stream.destroy();
+  }
+}
+
+/** Parquet: the footer states the row count; only it is read. */
+async function countParquetRows(path: string): Promise<number> {
+  const { loadParquetWasm } = await import('./parquet-wasm.js');
+  const pw = await loadParquetWasm();
+  const file = await pw.ParquetFile.fromFile(await openAsBlob(path));
+  try {
+    return file.metadata().fileMetadata().numRows();
+  } finally {
+    file.free();
   }
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { isSpecialFile } from './device-target.js';
 import type { TableFormat } from './table.js';
 
-const FORMATS: readonly TableFormat[] = ['csv', 'tsv', 'jsonl', 'arrow'];
+const FORMATS: readonly TableFormat[] = ['csv', 'tsv', 'jsonl', 'arrow', 'parquet'];
 
 const BY_EXTENSION: Record<string, TableFormat> = {
   '.csv': 'csv',
@@ -14,6 +14,8 @@ const BY_EXTENSION: Record<string, TableFormat> = {
   '.arrows': 'arrow',
   '.feather': 'arrow',
   '.ipc': 'arrow',
+  '.parquet': 'parquet',
+  '.pq': 'parquet',
 };
 
 /**
@@ -24,7 +26,7 @@ export function detectFormat(path: string, flag?: string, flagName = '--input-fo
   if (flag !== undefined) {
     const value = flag.toLowerCase();
     if ((FORMATS as readonly string[]).includes(value)) return value as TableFormat;
-    throw new UsageError(`unsupported format '${flag}' for ${flagName}; use csv, tsv, jsonl or arrow`);
+    throw new UsageError(`unsupported format '${flag}' for ${flagName}; use csv, tsv, jsonl, arrow or parquet`);
   }
   if (path === '-') return 'csv';
   const format = BY_EXTENSION[extname(path).toLowerCase()];
@@ -32,6 +34,6 @@ export function detectFormat(path: string, flag?: string, flagName = '--input-fo
   // /dev/null, /dev/stdout, a FIFO or <(...) has no extension; like stdio it defaults to CSV.
   if (isSpecialFile(path)) return 'csv';
   throw new UsageError(
-    `cannot tell the format of '${path}' from its extension; pass ${flagName} csv, tsv, jsonl or arrow`,
+    `cannot tell the format of '${path}' from its extension; pass ${flagName} csv, tsv, jsonl, arrow or parquet`,
   );
 }

@@ -30,5 +30,10 @@ export async function openTableSink(opts: WriteOptions): Promise<TableSink> {
       const [{ createArrowSink }, { ipcEncoder }] = await Promise.all([import('./arrow-sink.js'), import('./batch-encoder.js')]);
       return createArrowSink(target, opts.source, opts.added, ipcEncoder(opts.path !== '-' && !/\.arrows$/i.test(opts.path)));
     }
+    case 'parquet': {
+      // Parquet is written front to back (row groups, then the footer), so stdout works too.
+      const [{ createArrowSink }, { parquetEncoder }] = await Promise.all([import('./arrow-sink.js'), import('./parquet-encoder.js')]);
+      return createArrowSink(target, opts.source, opts.added, parquetEncoder(opts.parquet));
+    }
   }
 }

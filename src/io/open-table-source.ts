@@ -13,6 +13,7 @@ export type ReadExtras = CsvReadOptions;
 export async function openTableSource(opts: ReadOptions, extra: ReadExtras = {}): Promise<TableSource> {
   // Arrow is loaded only for Arrow input: it costs a large share of start-up otherwise.
   if (opts.format === 'arrow') return (await import('./arrow-source.js')).openArrowSource(opts.path, opts.stdin);
+  if (opts.format === 'parquet') return (await import('./parquet-source.js')).openParquetSource(opts.path, opts.stdin);
   const input = await openInputStream(opts.path, opts.stdin);
   if (opts.format === 'jsonl') return openJsonlSource(input);
   return openCsvSource(input, opts.format === 'tsv' ? '\t' : ',', extra);

@@ -1,10 +1,12 @@
+import type { ParquetWriteOptions } from './parquet-options.js';
+
 /**
  * The seam between the io/ readers and writers and the rest of llmap: a table is a header plus an
  * async iterable of rows, each row an array of cell values in header order.
  */
 
 /** Formats llmap reads and writes. */
-export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'arrow';
+export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'arrow' | 'parquet';
 
 /**
  * A row: cell values in the order of `TableSource.columns`. CSV/TSV cells are strings. A source may
@@ -25,7 +27,7 @@ export interface TableSource {
   /** Column names in order; known before the first row. */
   readonly columns: string[];
   /**
-   * For Arrow input: the input schema (an apache-arrow `Schema`), so Arrow output keeps the types.
+   * For Arrow and Parquet input: the input schema (an apache-arrow `Schema`), so Arrow output keeps the types.
    * Undefined for text formats.
    */
   readonly arrowSchema?: unknown;
@@ -102,6 +104,8 @@ export interface WriteOptions {
   source: Pick<TableSource, 'columns' | 'arrowSchema' | 'cellText' | 'cellJson'>;
   /** Columns appended after the input columns. */
   added: AddedColumn[];
+  /** Parquet output only: row group size and compression (defaults when omitted). */
+  parquet?: ParquetWriteOptions;
   /** Injected for tests; defaults to process.stdout. */
   stdout?: NodeJS.WritableStream;
 }

@@ -198,10 +198,10 @@ describe('paths and formats', () => {
   });
 
   it('an unknown --input-format', () =>
-    fails([input('x.csv', 'a\n1\n'), '--input-format', 'parquet', '-c', 'a', ...echo], "unsupported format 'parquet' for --input-format; use csv, tsv, jsonl or arrow"));
+    fails([input('x.csv', 'a\n1\n'), '--input-format', 'orc', '-c', 'a', ...echo], "unsupported format 'orc' for --input-format; use csv, tsv, jsonl, arrow or parquet"));
 
   it('an unknown --output-format', () =>
-    fails([input('x.csv', 'a\n1\n'), '--output-format', 'xml', '-c', 'a', ...echo], "unsupported format 'xml' for --output-format; use csv, tsv, jsonl or arrow"));
+    fails([input('x.csv', 'a\n1\n'), '--output-format', 'xml', '-c', 'a', ...echo], "unsupported format 'xml' for --output-format; use csv, tsv, jsonl, arrow or parquet"));
 
   it('an output path in a missing folder', () =>
     fails([input('x.csv', 'a\n1\n'), '-c', 'a', ...echo], "cannot write 'out/no/such/result.csv': folder 'out/no/such' does not exist", {

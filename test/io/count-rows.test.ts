@@ -1,4 +1,5 @@
 import { tableFromArrays, tableToIPC, RecordBatchStreamWriter, RecordBatch, Table } from 'apache-arrow';
+import { Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { describe, expect, it } from 'vitest';
 import { countRows } from '../../src/io/count-rows.js';
 import { tempDir, tempFile } from './helpers.js';
@@ -52,6 +53,13 @@ describe('countRows', () => {
     const empty = tableFromArrays({ id: Int32Array.from([]) });
     const bytes = RecordBatchStreamWriter.writeAll(empty).toUint8Array(true);
     expect(await countRows(tempFile('a.arrows', bytes), 'arrow')).toBe(0);
+  });
+
+  it('reads a Parquet row count from the footer, across row groups', async () => {
+    const props = new WriterPropertiesBuilder().setMaxRowGroupSize(1000).build();
+    const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(batchedTable(2500, 700), 'stream')), props);
+    expect(await countRows(tempFile('a.parquet', bytes), 'parquet')).toBe(2500);
+    expect(await countRows(tempFile('b.parquet', 'PAR1 not really'), 'parquet')).toBeUndefined();
   });
 
   it('is undefined for stdin, a folder, a missing file or a corrupt file', async () => {

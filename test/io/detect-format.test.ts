@@ -9,6 +9,8 @@ describe('detectFormat', () => {
     expect(detectFormat('a.jsonl')).toBe('jsonl');
     expect(detectFormat('a.ndjson')).toBe('jsonl');
     for (const ext of ['arrow', 'arrows', 'feather', 'ipc']) expect(detectFormat(`a.${ext}`)).toBe('arrow');
+    expect(detectFormat('a.parquet')).toBe('parquet');
+    expect(detectFormat('a.PQ')).toBe('parquet');
   });
 
   it('treats stdio as CSV', () => {
@@ -22,18 +24,19 @@ describe('detectFormat', () => {
 
   it('rejects an unsupported flag value, naming the flag', () => {
     expect(() => detectFormat('a.csv', 'xlsx', '--input-format')).toThrow(
-      new UsageError("unsupported format 'xlsx' for --input-format; use csv, tsv, jsonl or arrow"),
+      new UsageError("unsupported format 'xlsx' for --input-format; use csv, tsv, jsonl, arrow or parquet"),
     );
-    expect(() => detectFormat('a.csv', 'parquet', '--output-format')).toThrow(
-      "unsupported format 'parquet' for --output-format; use csv, tsv, jsonl or arrow",
+    expect(() => detectFormat('a.csv', 'orc', '--output-format')).toThrow(
+      "unsupported format 'orc' for --output-format; use csv, tsv, jsonl, arrow or parquet",
     );
+    expect(detectFormat('a.csv', 'PARQUET', '--output-format')).toBe('parquet');
   });
 
   it('rejects an unknown extension, naming the file and the flag', () => {
     const call = (): unknown => detectFormat('data.xlsx', undefined, '--input-format');
     expect(call).toThrow(UsageError);
     expect(call).toThrow(
-      "cannot tell the format of 'data.xlsx' from its extension; pass --input-format csv, tsv, jsonl or arrow",
+      "cannot tell the format of 'data.xlsx' from its extension; pass --input-format csv, tsv, jsonl, arrow or parquet",
     );
   });
 });
