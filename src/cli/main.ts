@@ -12,6 +12,7 @@ import { registerEmbedCommand } from './embed-command.js';
 import { EXIT } from './exit-codes.js';
 import { registerProfilesCommand } from './profiles-command.js';
 import { registerProvidersCommand } from './providers-command.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 const VERSION = '0.1.0';
 
@@ -47,6 +48,8 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
     .option('--max-cost <usd>', 'start no new calls once this many US dollars are spent (exit 2); needs a known price')
     .option('--grace <duration>', 'after Ctrl-C, how long calls in flight may finish (default 10s)')
     .option('--relax-column-count', 'accept CSV rows with more or fewer cells than the header (pad with empty cells, drop extras)')
+    .option('--queue <url>', 'send the rows to `llmap worker` processes through this Redis: redis://HOST:PORT[/DB] (also the shared cache)')
+    .option('--chunk-size <n>', 'rows per queued chunk with --queue (default 200)')
     .action(async (input: string, opts: RawRunOptions) => {
       const { runCommand } = await import('./run-command.js');
       setExitCode(await runCommand(input, opts, cli));
@@ -57,6 +60,7 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
   registerCacheCommand(program, cli);
   registerEmbedCommand(program, cli, setExitCode);
   registerAskCommand(program, cli, setExitCode);
+  registerWorkerCommand(program, cli, setExitCode);
   return program;
 }
 

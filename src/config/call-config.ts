@@ -161,7 +161,8 @@ function keyFor(...[kind, where, env, required]: [...Parameters<typeof resolveAp
     return resolveApiKey(kind, where, env);
   } catch (err) {
     if (required || !(err instanceof UsageError)) throw err;
-    return {};
+    // The variable's name still says where the key is (`run --queue`: each worker reads its own).
+    return where.apiKeyEnv === undefined ? {} : { apiKeyEnv: where.apiKeyEnv };
   }
 }
 
