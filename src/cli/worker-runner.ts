@@ -161,12 +161,14 @@ async function openRunner(settings: QueueSettings, deps: RunnerDeps): Promise<Ch
 /** One connection for the shared budget; fails at once when the server is not there. */
 async function connect(url: string): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  redis.on('error', () => undefined);
+  let lastError: unknown;
+  redis.on('error', (err: unknown) => (lastError = err));
   try {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new UsageError(`cannot connect to the queue at ${shownQueueUrl(url)}: ${describeError(err)}; start the server or fix --queue`);
+    // The rejection only says the connection closed; the 'error' event carried the cause.
+    throw new UsageError(`cannot connect to the queue at ${shownQueueUrl(url)}: ${describeError(lastError ?? err)}; start the server or fix --queue`);
   }
   return redis;
 }
