@@ -15,7 +15,7 @@ import { ChunkRunner } from '../engine/queue/chunk-runner.js';
 import { SharedBudget, SharedRateLimiter } from '../engine/queue/shared-rate-limiter.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
 import { describeError, UsageError } from '../errors.js';
-import { createProvider } from '../providers/factory.js';
+import { createProvider, defaultApiKeyEnv } from '../providers/factory.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { retryOverrides } from './open-resources.js';
@@ -123,7 +123,7 @@ interface RunnerDeps {
 
 /** The provider (with this worker's own key), the shared cache and budget, and the engine. */
 async function openRunner(settings: QueueSettings, deps: RunnerDeps): Promise<ChunkRunner> {
-  const key = resolveApiKey(settings.provider, { apiKeyEnv: settings.apiKeyEnv, baseURL: settings.baseURL }, deps.env);
+  const key = workerKey(settings, deps.env);
   const provider = await createProvider({
     kind: settings.provider,
     model: settings.model,
@@ -134,6 +134,7 @@ async function openRunner(settings: QueueSettings, deps: RunnerDeps): Promise<Ch
     timeoutMs: settings.timeoutMs,
     query: settings.query,
     keyHeader: settings.keyHeader,
+    headers: settings.headers,
   });
   const { openResponseCache, noCache } = await import('../cache/response-cache.js');
   const cache = settings.cache ? await openResponseCache({ uri: deps.url, dir: '', mode: settings.cache.mode, ttlMs: settings.cache.ttlMs }) : noCache();
@@ -156,6 +157,17 @@ async function openRunner(settings: QueueSettings, deps: RunnerDeps): Promise<Ch
     await provider.close();
   });
   return runner;
+}
+
+/** The key from this worker's environment, by the variable the run names. */
+function workerKey(settings: QueueSettings, env: NodeJS.ProcessEnv): ReturnType<typeof resolveApiKey> {
+  try {
+    return resolveApiKey(settings.provider, { apiKeyEnv: settings.apiKeyEnv, baseURL: settings.baseURL }, env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    const name = settings.apiKeyEnv ?? defaultApiKeyEnv(settings.provider);
+    throw new UsageError(`missing API key: set ${name} in the environment of this worker (the run's key is read from it)`);
+  }
 }
 
 /** One connection for the shared budget; fails at once when the server is not there. */

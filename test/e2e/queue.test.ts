@@ -179,4 +179,24 @@ describe.skipIf(!redis.url)('llmap run --queue with llmap worker processes', { t
     expect(r.rows.cached).toBeGreaterThanOrEqual(partial.split('\n').length - 2);
     expect(r.rows.cached + r.rows.sent).toBe(rows);
   });
+
+  it('a worker without the key in its environment says which variable to set and stops taking chunks; nothing is sent', async () => {
+    const url = await freshDb(redis.url!, 13);
+    const s = await server({ apiKey: KEY });
+    const input = inputOf(3);
+    const [keyless] = await Promise.all([startWorker(url, {})]);
+    workers.push(keyless);
+    const out = path.join(dir, 'out.csv');
+    const coordinator = spawn(process.execPath, [BIN, ...runArgs(input, s, url, out, '-q')], { env: baseEnv() });
+    const exit = new Promise<number | null>((resolve) => coordinator.on('close', resolve));
+    expect(await keyless.exit).toBe(1);
+    expect(keyless.stderr()).toContain(
+      "llmap worker: missing API key: set LLMAP_TEST_KEY in the environment of this worker (the run's key is read from it)\n",
+    );
+    coordinator.kill('SIGINT');
+    expect(await exit).toBe(130);
+    expect(s.requests).toHaveLength(0);
+    // The stopped coordinator took its chunk back: no worker started later picks it up.
+    expect(await dumpDb(url)).not.toMatch(/^bull:llmap-chunks:c0-/m);
+  });
 });

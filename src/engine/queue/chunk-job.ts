@@ -1,13 +1,12 @@
 /**
  * What travels through Redis between `llmap run --queue` (the coordinator) and `llmap worker`: a
  * chunk of rendered prompts with the run's settings, and back the outcome of every row. Nothing
- * secret: the settings name the variable holding the API key, never its value, and a profile's
- * headers (which may carry credentials) are refused before anything is queued.
+ * secret: the settings name the variable holding the API key, never its value (a profile's headers
+ * travel: profiles refuse key headers in them).
  */
 import { createHash } from 'node:crypto';
 import type { CacheMode } from '../../cache/keyv-response-cache.js';
 import type { RunConfig } from '../../config/run-config.js';
-import { UsageError } from '../../errors.js';
 import type { GenerationParams, ProviderConfig, ProviderKind, Usage } from '../../providers/provider.js';
 import type { RowStatus } from '../events.js';
 
@@ -26,6 +25,8 @@ export interface QueueSettings {
   apiKeyEnv?: string;
   query?: Record<string, string>;
   keyHeader?: ProviderConfig['keyHeader'];
+  /** A profile's extra request headers. */
+  headers?: Record<string, string>;
   params: GenerationParams;
   system?: string;
   /** Calls in flight per worker. */
@@ -67,13 +68,8 @@ export interface ChunkResult {
   worker: string;
 }
 
-/** The settings of a run, checked to hold nothing secret. */
+/** The settings of a run that a worker needs. */
 export function queueSettings(config: RunConfig): QueueSettings {
-  if (config.headers !== undefined) {
-    throw new UsageError(
-      "--queue does not send a profile's \"headers\" through Redis (they may hold credentials); drop them from the profile, or run without --queue",
-    );
-  }
   return {
     provider: config.provider,
     model: config.model,
@@ -81,6 +77,7 @@ export function queueSettings(config: RunConfig): QueueSettings {
     ...(config.apiKeyEnv !== undefined && { apiKeyEnv: config.apiKeyEnv }),
     ...(config.query !== undefined && { query: config.query }),
     ...(config.keyHeader !== undefined && { keyHeader: config.keyHeader }),
+    ...(config.headers !== undefined && { headers: config.headers }),
     params: config.params,
     ...(config.system !== undefined && { system: config.system }),
     concurrency: config.concurrency,

@@ -75,10 +75,12 @@ export async function* mapRowsQueued(rows: AsyncIterable<Row>, opts: QueuedRowsO
         pending.push(await enqueue(opts, settings, first, next.value, startedAt));
         first += next.value.length;
       }
-      const head = pending.shift();
+      // The head stays in `pending` while awaited, so a stop can take it back too.
+      const head = pending[0];
       if (!head) return;
       const settled = await head.settled;
       head.finished = true;
+      pending.shift();
       if (settled.kind === 'failed') {
         const last = head.first + head.rows.length;
         throw new UsageError(`the chunk of rows ${head.first + 1} to ${last} failed on the workers: ${settled.reason}`);

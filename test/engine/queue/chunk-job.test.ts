@@ -22,10 +22,8 @@ describe('the settings a chunk carries', () => {
     expect(queueSettings(c).apiKeyEnv).toBe('WORKER_KEY');
   });
 
-  it("refuse a profile's headers (they may hold credentials)", () => {
-    expect(() => queueSettings(config({ headers: { Authorization: 'Bearer x' } }))).toThrow(
-      `--queue does not send a profile's "headers" through Redis (they may hold credentials); drop them from the profile, or run without --queue`,
-    );
+  it("carry a profile's headers (profiles refuse key headers)", () => {
+    expect(queueSettings(config({ headers: { 'X-Team': 'data' } })).headers).toEqual({ 'X-Team': 'data' });
   });
 
   it('have no cache with --no-cache', () => {
