@@ -40,7 +40,8 @@ export async function runWorker(raw: RawWorkerOptions, cli: CliContext, name: st
   let fatal: string | undefined;
   let stopping: Promise<void> | undefined;
 
-  const runnerFor = (settings: QueueSettings): Promise<ChunkRunner> => {
+  const runnerFor = async (queued: QueueSettings): Promise<ChunkRunner> => {
+    const settings = await withKeyTurn(redis, queued);
     const key = settingsText(settings);
     let runner = runners.get(key);
     if (!runner) {
@@ -157,6 +158,17 @@ async function openRunner(settings: QueueSettings, deps: RunnerDeps): Promise<Ch
     await provider.close();
   });
   return runner;
+}
+
+/**
+ * With several keys, the next one in turn across all workers (a counter in Redis): the chunk is done
+ * with that key, under that key's own budget.
+ */
+async function withKeyTurn(redis: Redis, settings: QueueSettings): Promise<QueueSettings> {
+  const { apiKeyEnvs, ...one } = settings;
+  if (apiKeyEnvs === undefined || apiKeyEnvs.length < 2) return settings;
+  const turn = await redis.incr(`llmap-budget:${budgetId(one)}:key-turn`);
+  return { ...one, apiKeyEnv: apiKeyEnvs[(turn - 1) % apiKeyEnvs.length] };
 }
 
 /** The key from this worker's environment, by the variable the run names. */

@@ -56,6 +56,8 @@ export interface RunConfig extends CallConfig {
   pricing?: Pricing;
   /** --queue: workers elsewhere answer the rows; this process reads, enqueues and writes. */
   queue?: QueueConfig;
+  /** --queue with a profile naming several keys: the workers spread their calls over them. */
+  apiKeyEnvs?: string[];
 }
 
 /**
@@ -71,7 +73,7 @@ export function resolveRunConfig(
   const prompt = resolvePrompt(raw);
   const queue = resolveQueue(raw);
   // With --queue the workers call the provider with the keys of their own environment.
-  const call = resolveCallConfig(queue ? withQueueCache(raw, queue) : raw, env, defaultCacheDir, { keyRequired: !raw.dryRun && !queue });
+  const call = resolveCallConfig(queue ? withQueueCache(raw, queue) : raw, env, defaultCacheDir, { keyRequired: !raw.dryRun && !queue, keyList: queue !== undefined });
   const limit = raw.limit === undefined ? undefined : parseWholeNumber('--limit', raw.limit, 0);
   const outputColumn = raw.outputColumn ?? 'response';
   if (outputColumn.trim() === '') throw new UsageError(`--output-column needs a name`);
@@ -94,6 +96,7 @@ export function resolveRunConfig(
     ...(maxCostUsd !== undefined && { maxCostUsd }),
     ...(pricing !== undefined && { pricing }),
     ...(queue !== undefined && { queue }),
+    ...(queue !== undefined && raw.apiKeyEnvs !== undefined && raw.apiKeyEnvs.length > 1 && { apiKeyEnvs: raw.apiKeyEnvs }),
   };
 }
 

@@ -199,4 +199,34 @@ describe.skipIf(!redis.url)('llmap run --queue with llmap worker processes', { t
     // The stopped coordinator took its chunk back: no worker started later picks it up.
     expect(await dumpDb(url)).not.toMatch(/^bull:llmap-chunks:c0-/m);
   });
+
+  it('a profile naming several keys: chunks take them in turn on every worker, each prompt paid once, no key in Redis', async () => {
+    const rows = 120;
+    const url = await freshDb(redis.url!, 14);
+    const s = await server({ latencyMs: 20 });
+    const input = inputOf(rows);
+    const keys = { KEY_A: 'sk-a-0a0a0a0a', KEY_B: 'sk-b-1b1b1b1b', KEY_C: 'sk-c-2c2c2c2c' };
+    const config = path.join(dir, 'profiles.json');
+    writeFileSync(config, JSON.stringify({ profiles: { many: { model: 'test', baseURL: `${s.url}/v1`, apiKeyEnv: Object.keys(keys) } } }));
+    workers.push(...(await Promise.all([startWorker(url, keys), startWorker(url, keys)])));
+    const out = path.join(dir, 'out.csv');
+    const res = await runCli(['run', input, '-c', 'q', '--config', config, '--profile', 'many', '--queue', url, '--chunk-size', '10', '-o', out, '-q']);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(expected(rows));
+    expectEachPromptOnce(s.requests, rows);
+    const used = new Map<string, number>();
+    for (const r of s.requests) used.set(String(r.headers.authorization), (used.get(String(r.headers.authorization)) ?? 0) + 1);
+    // 12 chunks, three keys in turn: four chunks each.
+    expect(Object.fromEntries(used)).toEqual({ 'Bearer sk-a-0a0a0a0a': 40, 'Bearer sk-b-1b1b1b1b': 40, 'Bearer sk-c-2c2c2c2c': 40 });
+    const stored = await dumpDb(url);
+    for (const key of Object.values(keys)) expect(stored).not.toContain(key);
+
+    // Without --queue a list of keys is refused, naming what to do.
+    const single = await runCli(['run', input, '-c', 'q', '--config', config, '--profile', 'many', '-o', out, '-q'], { env: keys });
+    expect(single.code).toBe(1);
+    expect(single.stderr).toBe(
+      'llmap: the profile names several keys in "apiKeyEnv": they are spread over the workers of llmap run --queue; here name one with --api-key-env\n',
+    );
+  });
 });

@@ -23,6 +23,8 @@ export interface QueueSettings {
   baseURL?: string;
   /** The variable each worker reads its key from (its own environment). */
   apiKeyEnv?: string;
+  /** Several keys' variables (a profile's list): chunks take them in turn, each with its own budget. */
+  apiKeyEnvs?: string[];
   query?: Record<string, string>;
   keyHeader?: ProviderConfig['keyHeader'];
   /** A profile's extra request headers. */
@@ -75,6 +77,7 @@ export function queueSettings(config: RunConfig): QueueSettings {
     model: config.model,
     ...(config.baseURL !== undefined && { baseURL: config.baseURL }),
     ...(config.apiKeyEnv !== undefined && { apiKeyEnv: config.apiKeyEnv }),
+    ...(config.apiKeyEnvs !== undefined && { apiKeyEnvs: config.apiKeyEnvs }),
     ...(config.query !== undefined && { query: config.query }),
     ...(config.keyHeader !== undefined && { keyHeader: config.keyHeader }),
     ...(config.headers !== undefined && { headers: config.headers }),
