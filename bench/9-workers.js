@@ -4,7 +4,8 @@
  * redis-server, the coordinator and the workers all on this machine), against a latency-bound server
  * (200 ms an answer, no rate limit), each worker at the same -j as the single-process run it is
  * compared with. With the latency the bound, n workers can do n times the rows of one process; the
- * ratio shows how much of that the queue keeps.
+ * ratio shows how much of that the queue keeps. n workers get n times the rows, so every run lasts
+ * about as long and start-up weighs the same in each.
  *   node bench/9-workers.js [--rows 3000] [--latency-ms 200] [--concurrency 32] [--chunk-size 100]
  * Prints its part of the table on stdout; progress on stderr.
  */
@@ -13,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { onCleanup } from './lib/cleanup.js';
-import { writeRowsCsv } from './lib/generate-rows.js';
+import { rowText, writeRowsCsv } from './lib/generate-rows.js';
 import { assertBuilt, BIN, ROOT } from './lib/paths.js';
 import { formatResults, noteRow, perSecond, resultRow } from './lib/result-table.js';
 import { assertOk, runLlmapMeasured } from './lib/run-measured.js';
@@ -40,14 +41,15 @@ const chunkSize = String(wholeNumber('chunk-size', values['chunk-size']));
 
 assertBuilt();
 await withTempDir(async (dir) => {
-  const input = path.join(dir, 'in.csv');
-  await writeRowsCsv(input, rows);
+  const inputOf = (n) => path.join(dir, `in-${n}.csv`);
+  for (const n of [1, ...WORKERS]) await writeRowsCsv(inputOf(n), n * rows);
   process.stderr.write(`workers: ${rows} rows, ${latencyMs} ms latency, -j ${j} per process, chunks of ${chunkSize}\n`);
   const results = await withRedis(dir, (redisUrl) =>
     withFakeServer(['--latency-ms', String(latencyMs)], dir, async (url) => {
       const common = ['-c', 'text', '-m', 'test', '--base-url', `${url}/v1`, '-j', j, '--no-cache', '-q'];
       process.stderr.write('single process\n');
-      const single = assertOk('llmap', await runLlmapMeasured(['run', input, ...common, '-o', path.join(dir, 'single.csv')]));
+      const single = assertOk('llmap', await runLlmapMeasured(['run', inputOf(1), ...common, '-o', path.join(dir, 'single.csv')]));
+      if (readFileSync(path.join(dir, 'single.csv'), 'utf8') !== echoed(rows)) throw new Error('the single-process output is not the echo of the input');
       const queued = [];
       for (const [i, n] of WORKERS.entries()) {
         process.stderr.write(`${n} ${n === 1 ? 'worker' : 'workers'}\n`);
@@ -56,10 +58,9 @@ await withTempDir(async (dir) => {
         const workers = await Promise.all(Array.from({ length: n }, () => startWorker(queue)));
         try {
           const out = path.join(dir, `queued-${n}.csv`);
-          queued.push(assertOk(`llmap with ${n} workers`, await runLlmapMeasured(['run', input, ...common, '--queue', queue, '--chunk-size', chunkSize, '-o', out])));
-          if (readFileSync(out, 'utf8') !== readFileSync(path.join(dir, 'single.csv'), 'utf8')) {
-            throw new Error(`the output with ${n} workers differs from the single-process output`);
-          }
+          queued.push(assertOk(`llmap with ${n} workers`, await runLlmapMeasured(['run', inputOf(n), ...common, '--queue', queue, '--chunk-size', chunkSize, '-o', out])));
+          // What a single process writes for the same input (checked above on the first input).
+          if (readFileSync(out, 'utf8') !== echoed(n * rows)) throw new Error(`the output with ${n} workers is not what a single process writes`);
         } finally {
           await Promise.all(workers.map((w) => w.stop()));
         }
@@ -67,14 +68,14 @@ await withTempDir(async (dir) => {
       return { single, queued };
     }),
   );
-  const rate = (run) => rows / (run.elapsedMs / 1000);
+  const rate = (run, n = 1) => (n * rows) / (run.elapsedMs / 1000);
   const format = perSecond('rows');
   const table = formatResults(
-    `9. Workers over Redis (${rows.toLocaleString('en-US')} rows, ${latencyMs} ms, -j ${j} per process, --chunk-size ${chunkSize}, --no-cache; one round; baseline = n × the single-process rate)`,
+    `9. Workers over Redis (${rows.toLocaleString('en-US')} rows a worker, ${latencyMs} ms, -j ${j} per process, --chunk-size ${chunkSize}, --no-cache; one round; baseline = n × the single-process rate)`,
     [
       noteRow('rows/s, single process (llmap run, no queue)', format(rate(results.single))),
       ...WORKERS.map((n, i) =>
-        resultRow({ measure: `rows/s, run --queue with ${n} ${n === 1 ? 'worker' : 'workers'} vs ${n} × single`, llmap: rate(results.queued[i]), baseline: n * rate(results.single), target: TARGET, format }),
+        resultRow({ measure: `rows/s, run --queue with ${n} ${n === 1 ? 'worker' : 'workers'} (${(n * rows).toLocaleString('en-US')} rows) vs ${n} × single`, llmap: rate(results.queued[i], n), baseline: n * rate(results.single), target: TARGET, format }),
       ),
     ],
   );
@@ -103,4 +104,11 @@ function startWorker(url) {
     child.on('error', reject);
     void exited.then((code) => reject(new Error(`llmap worker exited with ${code}: ${stderr.trim()}`)));
   });
+}
+
+/** The output of llmap for the first `n` generated rows against the echoing fake server. */
+function echoed(n) {
+  let text = 'id,text,response\n';
+  for (let i = 0; i < n; i++) text += `${i},"${rowText(i)}","echo:${rowText(i)}"\n`;
+  return text;
 }
