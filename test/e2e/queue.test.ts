@@ -229,4 +229,19 @@ describe.skipIf(!redis.url)('llmap run --queue with llmap worker processes', { t
       'llmap: the profile names several keys in "apiKeyEnv": they are spread over the workers of llmap run --queue; here name one with --api-key-env\n',
     );
   });
+
+  it('a chunk every worker fails (a refused key) fails the run with one line naming its rows and why', async () => {
+    const url = await freshDb(redis.url!, 9);
+    const s = await server({ apiKey: KEY });
+    const input = inputOf(3);
+    workers.push(...(await Promise.all([1, 2, 3].map(() => startWorker(url, { LLMAP_TEST_KEY: 'sk-wrong' })))));
+    const out = path.join(dir, 'out.csv');
+    const res = await runCli(runArgs(input, s, url, out, '-q'));
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^llmap: the chunk of rows 1 to 3 failed on the workers: authentication failed \(401\) at .*: check the API key in \$LLMAP_TEST_KEY\n$/);
+    expect(existsSync(out)).toBe(false);
+    // Each worker tried it once and stopped taking chunks.
+    expect(await Promise.all(workers.map((w) => w.exit))).toEqual([1, 1, 1]);
+    expect(s.requests.length).toBeLessThanOrEqual(3 * 3);
+  });
 });
