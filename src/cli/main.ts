@@ -15,6 +15,7 @@ import { registerProfilesCommand } from './profiles-command.js';
 import { registerProvidersCommand } from './providers-command.js';
 import { registerReportCommand } from './report-command.js';
 import { addHelpExamples } from './help-examples.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 const VERSION = '0.1.0';
 
@@ -52,6 +53,8 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
     .option('--max-cost <usd>', 'start no new calls once this many US dollars are spent (exit 2); needs a known price')
     .option('--grace <duration>', 'after Ctrl-C, how long calls in flight may finish (default 10s)')
     .option('--relax-column-count', 'accept CSV rows with more or fewer cells than the header (pad with empty cells, drop extras)')
+    .option('--queue <url>', 'send the rows to `llmap worker` processes through this Redis: redis://HOST:PORT[/DB] (also the shared cache)')
+    .option('--chunk-size <n>', 'rows per queued chunk with --queue (default 200)')
     .action(async (input: string, opts: RawRunOptions) => {
       const { runCommand } = await import('./run-command.js');
       setExitCode(await runCommand(input, opts, cli));
@@ -63,6 +66,7 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
   registerEmbedCommand(program, cli, setExitCode);
   registerAskCommand(program, cli, setExitCode);
   registerReportCommand(program, cli, setExitCode);
+  registerWorkerCommand(program, cli, setExitCode);
   addHelpExamples(program);
   return program;
 }

@@ -45,7 +45,7 @@ export async function runCommand(input: string, raw: RawRunOptions, cli: CliCont
 
 /** The flags, with the selected profile filling what they leave out, validated. */
 async function loadRunConfig(input: string, raw: RawRunOptions, cli: CliContext): Promise<RunConfig> {
-  const merged = await loadProfileOptions(raw, { cwd: process.cwd(), env: cli.env, keyRequired: !raw.dryRun });
+  const merged = await loadProfileOptions(raw, { cwd: process.cwd(), env: cli.env, keyRequired: !raw.dryRun && raw.queue === undefined });
   return resolveRunConfig(input, merged, cli.env, () => defaultCacheDir(cli.env));
 }
 
@@ -95,7 +95,9 @@ async function runWithSink(
     stats,
     runInfo: runInfo(config),
     price: config.pricing,
-    async start({ rows, observer, signal, stop }) {
+    async start(wiring) {
+      if (config.queue) return (await import('./queue-run.js')).startQueued(config, render, wiring, cli);
+      const { rows, observer, signal, stop } = wiring;
       const { client: provider, cache, close } = await openClientAndCache(config, () => openTypedProvider(config, cli));
       const mapped = mapRows(rows, {
         provider,

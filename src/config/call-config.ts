@@ -16,6 +16,8 @@ export interface RawCallOptions {
   model?: string;
   baseUrl?: string;
   apiKeyEnv?: string;
+  /** From a profile naming several keys: every variable (apiKeyEnv is the first). */
+  apiKeyEnvs?: string[];
   temperature?: string;
   maxTokens?: string;
   system?: string;
@@ -109,8 +111,11 @@ export function resolveCallConfig(
   raw: RawCallOptions,
   env: NodeJS.ProcessEnv,
   defaultCacheDir: () => string,
-  opts: { keyRequired?: boolean } = {},
+  opts: { keyRequired?: boolean; keyList?: boolean } = {},
 ): CallConfig {
+  if ((raw.apiKeyEnvs?.length ?? 0) > 1 && !opts.keyList) {
+    throw new UsageError('the profile names several keys in "apiKeyEnv": they are spread over the workers of llmap run --queue; here name one with --api-key-env');
+  }
   const cache = resolveCache(raw, defaultCacheDir);
   const providerName = raw.provider ?? 'openai';
   const endpoint = applyPreset(raw, env);
@@ -161,7 +166,8 @@ function keyFor(...[kind, where, env, required]: [...Parameters<typeof resolveAp
     return resolveApiKey(kind, where, env);
   } catch (err) {
     if (required || !(err instanceof UsageError)) throw err;
-    return {};
+    // The variable's name still says where the key is (`run --queue`: each worker reads its own).
+    return where.apiKeyEnv === undefined ? {} : { apiKeyEnv: where.apiKeyEnv };
   }
 }
 

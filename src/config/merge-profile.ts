@@ -23,7 +23,7 @@ const FIELDS = [
 ] as const satisfies readonly (readonly [keyof Profile, string])[];
 
 /** Fields that only make sense with the profile's own provider. */
-const ENDPOINT_FIELDS = new Set<keyof Profile>(['model', 'baseURL', 'apiKeyEnv', 'headers', 'price']);
+const ENDPOINT_FIELDS = new Set<keyof Profile>(['model', 'baseURL', 'apiKeyEnv', 'apiKeyEnvs', 'headers', 'price']);
 
 /**
  * The flags with every option they leave out taken from `profile`. `headers` and `price` are carried
@@ -39,6 +39,8 @@ export function mergeProfile(flags: Record<string, unknown>, profile: Profile | 
   for (const [field, option] of FIELDS) {
     if (merged[option] === undefined && keep(field)) merged[option] = String(profile[field]);
   }
+  // The list of keys goes with the profile's first key, not with one named by --api-key-env.
+  if (flags.apiKeyEnv === undefined && keep('apiKeyEnvs')) merged.apiKeyEnvs = [...profile.apiKeyEnvs!];
   if (merged.headers === undefined && keep('headers')) merged.headers = { ...profile.headers };
   if (merged.price === undefined && keep('price')) merged.price = { ...profile.price };
   // --schema and --fields say the same thing: either flag replaces the profile's schema or fields.

@@ -24,8 +24,9 @@ export function parseProfiles(text: string, file: string, absPath: string = file
 
   const profiles = new Map<string, Profile>();
   for (const [name, settings] of Object.entries(parsed.data.profiles ?? {})) {
-    const { apiKey: _never, ...rest } = settings;
-    profiles.set(name, { name, ...rest });
+    const { apiKey: _never, apiKeyEnv, ...rest } = settings;
+    const keys = apiKeyEnv === undefined ? {} : Array.isArray(apiKeyEnv) ? { apiKeyEnv: apiKeyEnv[0], apiKeyEnvs: apiKeyEnv } : { apiKeyEnv };
+    profiles.set(name, { name, ...rest, ...keys });
   }
   const defaultName = parsed.data.default;
   if (defaultName !== undefined && !profiles.has(defaultName)) {

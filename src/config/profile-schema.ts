@@ -10,6 +10,8 @@ import { SCHEMA_MODES } from './typed-config.js';
 const expected = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? `missing; expected ${what}` : `expected ${what}, got ${showValue(issue.input)}`;
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: expected('an environment variable name such as OPENAI_API_KEY') });
+
 const KEY_IN_FILE = 'keys are never stored in the file; name the environment variable with "apiKeyEnv"';
 const KEY_HEADERS = new Set(['authorization', 'api-key', 'x-api-key', 'proxy-authorization']);
 
@@ -67,7 +69,10 @@ export const profileSchema = z
       provider: z.enum(presetNames() as [string, ...string[]], { error: expected(`one of ${presetNames().join(', ')}`) }),
       model: text('a model id'),
       baseURL: httpURL,
-      apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: expected('an environment variable name such as OPENAI_API_KEY') }),
+      // A list names several keys: the workers of `run --queue` spread their calls over them.
+      apiKeyEnv: z.union([envName, z.array(envName, { error: expected('a list of environment variable names') }).min(1, { error: expected('at least one name') })], {
+        error: expected('an environment variable name such as OPENAI_API_KEY, or a list of them'),
+      }),
       // Present only to reject a literal key with a message saying what to do instead.
       apiKey: z.never({ error: KEY_IN_FILE }),
       temperature: numberIn(0, 2),
@@ -111,7 +116,12 @@ export const profilesFileSchema = z.strictObject(
 );
 
 /** One profile as written in the file (validated). */
-export type ProfileSettings = Omit<z.infer<typeof profileSchema>, 'apiKey'>;
+export type ProfileSettings = Omit<z.infer<typeof profileSchema>, 'apiKey' | 'apiKeyEnv'> & {
+  /** The key's variable (the first, when the file names several). */
+  apiKeyEnv?: string;
+  /** Every variable, when the file names a list of keys. */
+  apiKeyEnvs?: string[];
+};
 
 /** The fields each object of the file accepts, for "unknown field" messages. */
 export function knownFields(path: readonly PropertyKey[]): string[] {

@@ -11,6 +11,7 @@ import { resolveParquetOptions, type RawParquetOptions } from './parquet-config.
 import { parseWholeNumber } from './parse-values.js';
 import type { ParquetWriteOptions } from '../io/parquet-options.js';
 import { resolvePricing, type Pricing } from '../report/price-table.js';
+import { parseQueueConfig, type QueueConfig } from './queue-config.js';
 
 /** The options of `llmap run` as commander hands them over (strings, unvalidated). */
 export interface RawRunOptions extends RawCallOptions, RawTypedOptions, RawParquetOptions {
@@ -28,6 +29,10 @@ export interface RawRunOptions extends RawCallOptions, RawTypedOptions, RawParqu
   dryRun?: boolean;
   /** --max-cost: US dollars. */
   maxCost?: string;
+  /** --queue: a Redis URL; the rows go to `llmap worker` processes through it. */
+  queue?: string;
+  /** --chunk-size: rows per queued chunk. */
+  chunkSize?: string;
 }
 
 /** How each row's prompt is made. */
@@ -54,6 +59,10 @@ export interface RunConfig extends CallConfig, TypedConfig {
   maxCostUsd?: number;
   /** The price of the model: the profile's, else the built-in table's; undefined when unknown. */
   pricing?: Pricing;
+  /** --queue: workers elsewhere answer the rows; this process reads, enqueues and writes. */
+  queue?: QueueConfig;
+  /** --queue with a profile naming several keys: the workers spread their calls over them. */
+  apiKeyEnvs?: string[];
 }
 
 /**
@@ -67,12 +76,16 @@ export function resolveRunConfig(
   defaultCacheDir: () => string,
 ): RunConfig {
   const prompt = resolvePrompt(raw);
-  const call = resolveCallConfig(raw, env, defaultCacheDir, { keyRequired: !raw.dryRun });
+  const queue = resolveQueue(raw);
+  // With --queue the workers call the provider with the keys of their own environment.
+  const call = resolveCallConfig(queue ? withQueueCache(raw, queue) : raw, env, defaultCacheDir, { keyRequired: !raw.dryRun && !queue, keyList: queue !== undefined });
   const limit = raw.limit === undefined ? undefined : parseWholeNumber('--limit', raw.limit, 0);
   const typed = resolveTypedConfig(raw);
   if (typed.answerSchema && raw.outputColumn !== undefined) {
     throw new UsageError('--output-column names the response column, which a run with --schema or --fields does not write (each property is a column)');
   }
+  // The queue's chunks carry text prompts only; workers would send plain requests and write no typed columns.
+  if (typed.answerSchema && queue) throw new UsageError('--queue does not carry --schema/--fields yet; run typed answers without --queue');
   const outputColumn = raw.outputColumn ?? 'response';
   if (outputColumn.trim() === '') throw new UsageError(`--output-column needs a name`);
   const output = raw.output ?? '-';
@@ -96,7 +109,26 @@ export function resolveRunConfig(
     dryRun: raw.dryRun ?? false,
     ...(maxCostUsd !== undefined && { maxCostUsd }),
     ...(pricing !== undefined && { pricing }),
+    ...(queue !== undefined && { queue }),
+    ...(queue !== undefined && raw.apiKeyEnvs !== undefined && raw.apiKeyEnvs.length > 1 && { apiKeyEnvs: raw.apiKeyEnvs }),
   };
+}
+
+function resolveQueue(raw: RawRunOptions): QueueConfig | undefined {
+  if (raw.queue === undefined) {
+    if (raw.chunkSize !== undefined) throw new UsageError('--chunk-size is the size of the chunks of --queue; add --queue redis://HOST:PORT');
+    return undefined;
+  }
+  return parseQueueConfig(raw.queue, raw.chunkSize);
+}
+
+/** The workers share their answers through the queue's Redis: that is the run's cache too. */
+function withQueueCache(raw: RawRunOptions, queue: QueueConfig): RawRunOptions {
+  if (raw.cache === false) return raw;
+  if (raw.cache !== undefined && raw.cache !== queue.url) {
+    throw new UsageError('with --queue the workers cache answers in the queue\'s Redis; drop --cache (or give --no-cache)');
+  }
+  return { ...raw, cache: queue.url };
 }
 
 /** --max-cost: dollars > 0, and a price to count them with. */

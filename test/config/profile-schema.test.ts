@@ -24,6 +24,9 @@ describe('profiles file validation', () => {
     [{ api_key: 'sk-live-123' }, 'profiles.fast.api_key: keys are never stored in the file; name the environment variable with "apiKeyEnv"'],
     [{ headers: { Authorization: 'Bearer sk-1' } }, 'profiles.fast.headers.Authorization: keys are never stored in the file; name the environment variable with "apiKeyEnv"'],
     [{ headers: { 'bad name': 'x' } }, 'profiles.fast.headers["bad name"]: not a valid header name'],
+    [{ apiKeyEnv: [] }, 'profiles.fast.apiKeyEnv: expected at least one name, got a list'],
+    [{ apiKeyEnv: ['KEY_A', 'b-c'] }, 'profiles.fast.apiKeyEnv[1]: expected an environment variable name such as OPENAI_API_KEY, got "b-c"'],
+    [{ apiKeyEnv: 5 }, 'profiles.fast.apiKeyEnv: expected an environment variable name such as OPENAI_API_KEY, or a list of them, got 5'],
     [{ headers: { 'X-Title': 5 } }, 'profiles.fast.headers.X-Title: expected a string, got 5'],
     [
       { colour: 'red' },
@@ -147,4 +150,9 @@ describe('valid files', () => {
     expect(loaded.profiles.get('toString')).toEqual({ name: 'toString', model: 'm' });
     expect(loaded.profiles.get('constructor')).toBeUndefined();
   });
+});
+
+test('a list of keys in "apiKeyEnv" keeps the first as the key and every one for run --queue', () => {
+  const loaded = parseProfiles(fast({ apiKeyEnv: ['KEY_A', 'KEY_B'] }), 'llmap.config.json');
+  expect(loaded.profiles.get('fast')).toEqual({ name: 'fast', apiKeyEnv: 'KEY_A', apiKeyEnvs: ['KEY_A', 'KEY_B'] });
 });

@@ -47,6 +47,9 @@ describe('bad input gets one clear line and exit 1', () => {
   it('ragged row names the line', () =>
     fails([file('rag.csv', 'a,b\n1,2\n3,4,5\n'), '-c', 'a', '-p', 'echo'], /rag\.csv: line 3/));
 
+  it('typed answers are refused with --queue before anything is queued', () =>
+    fails([reviews(), '-c', 'review', '-p', 'echo', '--fields', 'label: string', '--queue', 'redis://127.0.0.1:1'], '--queue does not carry --schema/--fields yet; run typed answers without --queue'));
+
   it('unreadable file', () => fails(['nope.csv', '-c', 'a', '-p', 'echo'], /cannot read 'nope\.csv'.*no such file/));
 
   it('unsupported format', () =>
