@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { createProvider } from '../../src/providers/factory.js';
 import type { Provider, ProviderKind } from '../../src/providers/provider.js';
-import { parseAnthropicRateLimit, parseGoDuration, parseOpenAIRateLimit } from '../../src/providers/rate-limit-headers.js';
+import { parseAnthropicRateLimit, parseGoDuration, parseOpenAIRateLimit, windowPeriods } from '../../src/providers/rate-limit-headers.js';
 import { startFakeServer, type FakeServer } from '../fake-server/server.js';
 
 const OPENAI_HEADERS = {
@@ -37,6 +37,41 @@ describe('parseGoDuration', () => {
 });
 
 describe('parseOpenAIRateLimit', () => {
+  it("reads Groq's headers as Groq means them: requests per day, tokens per minute", () => {
+    // Groq's documented example: 14,400 requests a day (30 used), 18,000 tokens a minute.
+    const groq = new Headers({
+      'x-ratelimit-limit-requests': '14400',
+      'x-ratelimit-limit-tokens': '18000',
+      'x-ratelimit-remaining-requests': '14370',
+      'x-ratelimit-remaining-tokens': '17997',
+      'x-ratelimit-reset-requests': '2m59.56s',
+      'x-ratelimit-reset-tokens': '7.66s',
+    });
+    expect(parseOpenAIRateLimit(groq, windowPeriods('https://api.groq.com/openai/v1'))).toEqual({
+      requests: { limit: 14_400, remaining: 14_370, resetMs: 179_560, periodMs: 86_400_000 },
+      tokens: { limit: 18_000, remaining: 17_997, resetMs: 7_660 },
+    });
+    // OpenAI's own counts per minute, whatever the numbers.
+    expect(parseOpenAIRateLimit(groq, windowPeriods(undefined))?.requests?.periodMs).toBeUndefined();
+    expect(parseOpenAIRateLimit(groq, windowPeriods('https://api.openai.com/v1'))?.requests?.periodMs).toBeUndefined();
+  });
+
+  it('for other servers, tells the period from limit, remaining and reset: a second, a minute, an hour', () => {
+    const window = (limit: number, remaining: number, reset: string) =>
+      parseOpenAIRateLimit(
+        new Headers({ 'x-ratelimit-limit-requests': String(limit), 'x-ratelimit-remaining-requests': String(remaining), 'x-ratelimit-reset-requests': reset }),
+        windowPeriods('http://127.0.0.1:8000/v1'),
+      )!.requests;
+    expect(window(10, 5, '500ms')?.periodMs).toBe(1_000);
+    expect(window(1200, 1000, '10s')?.periodMs).toBeUndefined();
+    expect(window(1000, 900, '6m0s')?.periodMs).toBe(3_600_000);
+    expect(window(14_400, 14_370, '2m59.56s')?.periodMs).toBe(86_400_000);
+    // Numbers that fit no period (OpenAI's documented example) leave the minute.
+    expect(window(150_000, 149_984, '6m0s')?.periodMs).toBeUndefined();
+    // Too short a reset to tell (10 ms resolution): the minute stands.
+    expect(window(30_000, 29_999, '2ms')?.periodMs).toBeUndefined();
+  });
+
   it('reads limit, remaining and reset of requests and tokens', () => {
     expect(parseOpenAIRateLimit(new Headers(OPENAI_HEADERS))).toEqual({
       requests: { limit: 500, remaining: 499, resetMs: 120 },
