@@ -158,7 +158,8 @@ function overloaded(ctx: CallContext, error: ProviderError): boolean {
  */
 function learnRate(ctx: CallContext, error: ProviderError): void {
   if (!ctx.limiter || !ctx.judge || error.rateLimit?.requests?.limit !== undefined) return;
-  ctx.limiter.infer(INFERRED_SHARE * ctx.judge.successesPerMinute(error.retryAfterMs ?? 1000));
+  const measured = ctx.judge.successesPerMinute(error.retryAfterMs ?? 1000);
+  if (measured !== undefined) ctx.limiter.infer(INFERRED_SHARE * measured);
 }
 
 /**

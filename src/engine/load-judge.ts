@@ -14,12 +14,15 @@ import type { RateLimitInfo } from '../providers/provider.js';
 /** Answers remembered, the most recent first out. */
 const RECENT = 20;
 /** Share of the recent answers that must be refusals to call it a limit. */
-const SHARE = 0.3;
+const SHARE = 0.5;
 /**
- * Fewest refusals among the recent answers that can mean a limit: at 3% random 429s, 6 of 20 come
- * together about once in 40,000 answers, 4 of the first few answers about as rarely.
+ * Fewest refusals among the recent answers that can mean a limit. At 10% random 429s, 10 of 20
+ * come together about once in 150,000 answers, 4 of the first 8 about once in 200 runs; a real
+ * limit, once reached, refuses nearly every call and shows at once.
  */
 const FEWEST = 4;
+/** Fewest successes in the window that measure a rate. */
+const MIN_SUCCESSES = 3;
 /** Successes remembered for the rate a limit without headers let through. */
 const SUCCESSES = 4096;
 
@@ -60,11 +63,12 @@ export class LoadJudge {
    * Calls that succeeded per minute over the last `windowMs` (at least one second): under a limit
    * that states no rate, what got through while it bit is the best guess of that rate.
    */
-  successesPerMinute(windowMs: number): number {
+  successesPerMinute(windowMs: number): number | undefined {
     const span = Math.max(1000, windowMs);
     const since = this.now() - span;
     const n = this.okAt.filter((t) => t > since).length;
-    return (n * 60_000) / span;
+    // Fewer is no measure of a rate (the run was stalled, or had barely begun).
+    return n < MIN_SUCCESSES ? undefined : (n * 60_000) / span;
   }
 
   private remember(answer: Answer): void {

@@ -151,6 +151,7 @@ export class RateLimiter {
     if (this.requests) this.requests.setRate(perMinute, 1, now);
     else this.requests = new TokenBucket(perMinute, 1, now);
     this.inferredAt = now;
+    this.reschedule();
   }
 
   /** Holds every new request for `ms` (a server said retry-after: nobody should hammer it meanwhile). */

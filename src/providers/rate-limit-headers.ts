@@ -9,41 +9,35 @@ export interface HeaderSource {
   get(name: string): string | null;
 }
 
-/** The period each window of an OpenAI-style header set is counted over: fixed (ms), or 'derive'. */
+/** The period (ms) each window of an OpenAI-style header set is counted over. */
 export interface WindowPeriods {
-  requests: number | 'derive';
-  tokens: number | 'derive';
+  requests: number;
+  tokens: number;
 }
 
 const MINUTE: WindowPeriods = { requests: 60_000, tokens: 60_000 };
 /** Groq sends requests per day and tokens per minute under OpenAI's header names. */
 const GROQ: WindowPeriods = { requests: 86_400_000, tokens: 60_000 };
-const DERIVE: WindowPeriods = { requests: 'derive', tokens: 'derive' };
 
 /**
- * The periods of the server at `baseURL` (undefined: OpenAI's own): OpenAI counts per minute,
- * Groq per day and per minute; any other server copying the headers has its periods derived.
+ * The periods of the server at `baseURL` (undefined: OpenAI's own). OpenAI counts per minute, Groq
+ * requests per day. Other servers copying the headers are read as per minute: their numbers cannot
+ * tell the period (a server whose burst is smaller than its limit resets in a second what it
+ * states per minute).
  */
 export function windowPeriods(baseURL: string | undefined): WindowPeriods {
   if (baseURL === undefined) return MINUTE;
-  let host: string;
   try {
-    host = new URL(baseURL).hostname;
+    return new URL(baseURL).hostname === 'api.groq.com' ? GROQ : MINUTE;
   } catch {
-    return DERIVE;
+    return MINUTE;
   }
-  if (host === 'api.openai.com') return MINUTE;
-  if (host === 'api.groq.com') return GROQ;
-  return DERIVE;
 }
 
 /**
  * OpenAI and the servers that copy it (Groq, Together, ...): `x-ratelimit-{limit,remaining,reset}-
  * {requests,tokens}`; resets are Go-style durations ("1s", "6m0s", "2m59.56s") until the limit is
- * fully replenished. The period is not named in the headers (see windowPeriods). Where it must be
- * derived: a bucket refilling `limit` per period takes period × used ÷ limit to refill what was
- * used, so the period is limit × reset ÷ (limit − remaining), rounded to the nearest of a second,
- * minute, hour or day when within a factor of 2.
+ * fully replenished. The period is not named in the headers (see windowPeriods).
  */
 export function parseOpenAIRateLimit(headers: HeaderSource | undefined, periods: WindowPeriods = MINUTE): RateLimitInfo | undefined {
   if (!headers) return undefined;
@@ -53,29 +47,10 @@ export function parseOpenAIRateLimit(headers: HeaderSource | undefined, periods:
       remaining: count(headers.get(`x-ratelimit-remaining-${kind}`)),
       resetMs: parseGoDuration(headers.get(`x-ratelimit-reset-${kind}`)),
     };
-    const period = periods[kind];
-    const periodMs = period === 'derive' ? periodOf(w) : period;
-    if (periodMs !== 60_000 && w.limit !== undefined) w.periodMs = periodMs;
+    if (periods[kind] !== 60_000 && w.limit !== undefined) w.periodMs = periods[kind];
     return compact(w);
   };
   return info(window('requests'), window('tokens'));
-}
-
-const PERIODS_MS = [1000, 60_000, 3_600_000, 86_400_000];
-// Resets are sent to the millisecond at best: a shorter one says too little to tell the period.
-const MIN_RESET_MS = 100;
-
-/** The period a window's limit is counted over, when its numbers tell one other than a minute. */
-export function periodOf(w: RateLimitWindow): number | undefined {
-  const { limit, remaining, resetMs } = w;
-  if (limit === undefined || remaining === undefined || resetMs === undefined || remaining >= limit || resetMs < MIN_RESET_MS) return undefined;
-  const derived = (limit * resetMs) / (limit - remaining);
-  // Nearest on a log scale: the reset is rounded (whole seconds, 10 ms), so only the scale is sure.
-  const nearest = PERIODS_MS.reduce((best, p) => (Math.abs(Math.log(derived / p)) < Math.abs(Math.log(derived / best)) ? p : best));
-  // Numbers that fit no period (OpenAI's documented example: 16 tokens used, 6 minutes to reset a
-  // minute's limit) are not read as one: the minute stands.
-  if (nearest === 60_000 || Math.abs(Math.log(derived / nearest)) > Math.LN2) return undefined;
-  return nearest;
 }
 
 /**
