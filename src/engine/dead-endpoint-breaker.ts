@@ -37,7 +37,7 @@ export class DeadEndpointBreaker {
       return undefined;
     }
     if (++this.deadAttempts < DEAD_AFTER) return undefined;
-    this.tripped ??= new ProviderError(error.kind, `${error.message} (no call has succeeded; stopped after ${this.deadAttempts} attempts)`, {
+    this.tripped ??= new ProviderError(error.kind, `stopped after ${this.deadAttempts} attempts, none succeeded: ${error.message}`, {
       status: error.status,
       cause: error,
       stopsRun: true,

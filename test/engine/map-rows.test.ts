@@ -297,7 +297,7 @@ describe('mapRows', () => {
     const cells = Array.from({ length: 1000 }, (_, i) => `p${i}`);
     const err = await collect(mapRows(rowsOf(cells), options(provider, new MapCache(), { rateLimiter: new RateLimiter() }))).catch((e) => e);
     expect(err).toBeInstanceOf(FatalRunError);
-    expect(err.message).toBe('network error talking to http://127.0.0.1:9/v1: connection refused (no call has succeeded; stopped after 4 attempts)');
+    expect(err.message).toBe('stopped after 4 attempts, none succeeded: network error talking to http://127.0.0.1:9/v1: connection refused');
     expect(provider.calls.length).toBe(4);
   });
 
