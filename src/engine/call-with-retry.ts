@@ -50,7 +50,7 @@ export interface CallContext {
 }
 
 /** Share of the rate that got through while a limit bit, paced to when the server states none. */
-const INFERRED_SHARE = 0.95;
+const INFERRED_SHARE = 1;
 
 /** Calls the provider with retries. Resolves with a success or a final failure; never rejects on provider errors. */
 export async function callWithRetry(
@@ -112,6 +112,7 @@ export async function callWithRetry(
       if (error.status !== undefined && error.status !== 404) ctx.controller?.answered();
       const overLimit = error.kind !== 'aborted' && (ctx.judge ? ctx.judge.failed(error) : isOverload(error.status));
       if (overLimit && error.status === 429) learnRate(ctx, error);
+      else if (error.status === 429) ctx.limiter?.refused();
       const final = error.kind === 'aborted' || error.fatal || !error.retryable || attempt >= ctx.retry.maxAttempts;
       // Over a limit, the limiter holds every row for the server's retry-after, this one included:
       // it keeps its slot and goes first when the wait is over, instead of sleeping on its own.

@@ -14,7 +14,8 @@
  * rate is the limit over the window's period, and a window longer than a minute may be spent in
  * one go (its burst is the whole limit; `remaining` keeps the count). When a server enforces a limit
  * it never states (429s, no headers), the run infers the rate from what got through (infer()),
- * paces to it smoothly, and creeps up 5% every 5 s in case the guess was low.
+ * paces to it smoothly, creeps up 5% every 5 s in case the guess was low, and steps down 5% (at
+ * most once a second) on a 429 that says it is now too high.
  */
 import type { RateLimitInfo, RateLimitWindow } from '../providers/provider.js';
 import { AbortGroups } from '../abort-groups.js';
@@ -25,6 +26,9 @@ const MINUTE_MS = 60_000;
 /** An inferred rate grows by GROWTH every GROW_EVERY_MS without a new inference. */
 const GROWTH = 1.05;
 const GROW_EVERY_MS = 5_000;
+/** A 429 under an inferred rate cuts it by CUT, at most once per CUT_EVERY_MS. */
+const CUT = 0.95;
+const CUT_EVERY_MS = 1_000;
 
 /** User limits; each one given wins over the rate the server states (its `remaining` still counts). */
 export interface RateLimiterOptions {
@@ -80,6 +84,7 @@ export class RateLimiter {
   private syncedSeq = 0;
   // When the requests rate was inferred (undefined: stated by a flag or the server, or unknown).
   private inferredAt: number | undefined;
+  private cutAt = -Infinity;
 
   constructor(opts: RateLimiterOptions = {}) {
     this.now = opts.now ?? (() => performance.now());
@@ -152,6 +157,15 @@ export class RateLimiter {
     else this.requests = new TokenBucket(perMinute, 1, now);
     this.inferredAt = now;
     this.reschedule();
+  }
+
+  /** A 429 arrived: under an inferred rate, the guess is too high now (a stated or user rate is kept). */
+  refused(): void {
+    const now = this.now();
+    if (this.inferredAt === undefined || !this.requests || now - this.cutAt < CUT_EVERY_MS) return;
+    this.cutAt = now;
+    this.inferredAt = now;
+    this.requests.setRate(this.requests.perMinute * CUT, 1, now);
   }
 
   /** Holds every new request for `ms` (a server said retry-after: nobody should hammer it meanwhile). */

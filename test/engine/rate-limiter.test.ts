@@ -106,7 +106,7 @@ describe('RateLimiter', () => {
     expect(r.granted[7][1]).toBeGreaterThanOrEqual(5_000);
   });
 
-  it('paces to a rate inferred from 429s, smoothly, and creeps up 5% every 5 s; a stated rate wins', async () => {
+  it('paces to a rate inferred from 429s, smoothly, and creeps up 5% every 5 s, steps down 5% on a 429; a stated rate wins', async () => {
     const limiter = new RateLimiter({ now: Date.now });
     const r = recorder(limiter);
     limiter.infer(600);
@@ -117,9 +117,14 @@ describe('RateLimiter', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     await r.acquire('d');
     expect(limiter.requestsPerMinute).toBeCloseTo(630);
+    limiter.refused();
+    expect(limiter.requestsPerMinute).toBeCloseTo(630 * 0.95);
+    limiter.refused(); // at most one cut a second
+    expect(limiter.requestsPerMinute).toBeCloseTo(630 * 0.95);
     r.leases.get('d')!.release({ rateLimit: { requests: { limit: 1200, remaining: 1000 } } });
     expect(limiter.requestsPerMinute).toBe(1200);
     limiter.infer(60);
+    limiter.refused();
     expect(limiter.requestsPerMinute).toBe(1200);
   });
 
