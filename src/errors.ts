@@ -38,11 +38,13 @@ export class ProviderError extends Error {
   readonly requestId?: string;
   /** Rate limits stated by the error response's headers (a 429 usually says how long to wait). */
   readonly rateLimit?: RateLimitInfo;
+  /** The run judged that no further call can succeed (an endpoint that never answered right). */
+  readonly stopsRun: boolean;
 
   constructor(
     kind: ProviderErrorKind,
     message: string,
-    opts: { status?: number; retryAfterMs?: number; requestId?: string; rateLimit?: RateLimitInfo; cause?: unknown } = {},
+    opts: { status?: number; retryAfterMs?: number; requestId?: string; rateLimit?: RateLimitInfo; cause?: unknown; stopsRun?: boolean } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.kind = kind;
@@ -50,6 +52,7 @@ export class ProviderError extends Error {
     this.retryAfterMs = opts.retryAfterMs;
     this.requestId = opts.requestId;
     if (opts.rateLimit !== undefined) this.rateLimit = opts.rateLimit;
+    this.stopsRun = opts.stopsRun ?? false;
   }
 
   /** Whether another attempt may succeed. */
@@ -65,7 +68,7 @@ export class ProviderError extends Error {
 
   /** Whether the whole run must stop (every further row would fail the same way). */
   get fatal(): boolean {
-    return this.kind === 'auth';
+    return this.kind === 'auth' || this.stopsRun;
   }
 }
 

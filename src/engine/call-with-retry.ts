@@ -4,7 +4,10 @@
 import { ProviderError } from '../errors.js';
 import type { ChatRequest, ChatResult, Provider, Usage } from '../providers/provider.js';
 import { isOverload, type CallTicket, type ConcurrencyController } from './concurrency-controller.js';
+import type { DeadEndpointBreaker } from './dead-endpoint-breaker.js';
 import type { RunObserver } from './events.js';
+import type { LoadJudge } from './load-judge.js';
+import type { Lane } from './ordered-map.js';
 import type { Lease, RateLimiter } from './rate-limiter.js';
 import { backoffDelay, retryDelay, sleep, type RetryPolicy } from './retry.js';
 import { estimateTokens } from './token-estimate.js';
@@ -42,13 +45,21 @@ export interface CallContext {
   controller?: ConcurrencyController;
   /** --max-tokens, for the token estimate charged before a call. */
   maxTokens?: number;
+  /** Tells a limit from noise; absent = every 429/503/529 counts as a limit. */
+  judge?: LoadJudge;
+  /** Stops the run when the endpoint never answered right; absent = never. */
+  breaker?: DeadEndpointBreaker;
 }
+
+/** Share of the rate that got through while a limit bit, paced to when the server states none. */
+const INFERRED_SHARE = 1;
 
 /** Calls the provider with retries. Resolves with a success or a final failure; never rejects on provider errors. */
 export async function callWithRetry(
   ctx: CallContext,
   index: number,
   request: ChatRequest,
+  lane?: Lane,
 ): Promise<CallSuccess | CallFailure> {
   const estimate = ctx.limiter ? estimateTokens(request, ctx.maxTokens) : 0;
   // A slot kept from the previous attempt (a 429 whose retry-after the limiter now holds everyone to).
@@ -70,6 +81,12 @@ export async function callWithRetry(
       if (ticket) ctx.controller?.release(ticket);
       return { error: stoppedError(), latencyMs: 0, attempts: attempt - 1 };
     }
+    const dead = ctx.breaker?.stopped;
+    if (dead) {
+      if (ticket) ctx.controller?.release(ticket);
+      lease?.release({ refused: true });
+      return { error: dead, latencyMs: 0, attempts: attempt - 1 };
+    }
     ctx.observer.onRequest?.(index);
     if (ticket) ctx.controller?.sent(ticket);
     const started = ctx.now();
@@ -79,6 +96,9 @@ export async function callWithRetry(
       const latencyMs = ctx.now() - started;
       lease?.release({ tokens: usedTokens(result.usage), rateLimit: result.rateLimit });
       if (ticket) ctx.controller?.succeeded(ticket, latencyMs);
+      ctx.controller?.answered();
+      ctx.judge?.succeeded();
+      ctx.breaker?.succeeded();
       return { result, latencyMs, attempts: attempt };
     } catch (thrown) {
       const latencyMs = ctx.now() - started;
@@ -86,11 +106,22 @@ export async function callWithRetry(
       lease?.release({ refused: error.status === 429, rateLimit: error.rateLimit });
       if (error.kind !== 'aborted') ctx.observer.onRequestFailed?.(index, error);
       if (error.kind === 'rate_limit') ctx.observer.onRateLimited?.(index);
+      const stop = ctx.breaker?.failed(error);
+      if (stop) {
+        if (ticket) ctx.controller?.failed(ticket, false);
+        return { error: stop, latencyMs, attempts: attempt };
+      }
+      // Any answer but a 404 shows a server there (and its headers have been read).
+      if (error.status !== undefined && error.status !== 404) ctx.controller?.answered();
+      const overLimit = error.kind !== 'aborted' && (ctx.judge ? ctx.judge.failed(error) : isOverload(error.status));
+      if (overLimit && error.status === 429) learnRate(ctx, error);
+      else if (error.status === 429) ctx.limiter?.refused();
       const final = error.kind === 'aborted' || error.fatal || !error.retryable || attempt >= ctx.retry.maxAttempts;
-      // The limiter holds every row for the server's retry-after, this one included: it keeps its
-      // slot and goes first when the wait is over, instead of sleeping on its own.
-      const held = holdAll(ctx, error) && !final;
-      if (ticket) ctx.controller?.failed(ticket, overloaded(ctx, error), held);
+      // Over a limit, the limiter holds every row for the server's retry-after, this one included:
+      // it keeps its slot and goes first when the wait is over, instead of sleeping on its own.
+      // A stray 429 among successes holds only its own row (below).
+      const held = overLimit && holdAll(ctx, error) && !final;
+      if (ticket) ctx.controller?.failed(ticket, overLimit && overloaded(ctx, error), held);
       if (!held) ticket = undefined;
       if (final) return { error, latencyMs, attempts: attempt };
       // A row refused again backs off exponentially on top (keeping its slot), or a pace still
@@ -101,11 +132,15 @@ export async function callWithRetry(
       if (delayMs === undefined) return { error, latencyMs, attempts: attempt };
       ctx.observer.onRetry?.({ index, attempt, delayMs, error });
       if (held && delayMs <= error.retryAfterMs!) continue;
+      // Asleep, the row is not at work: rows behind it start in its place.
+      lane?.away();
       try {
         await sleep(delayMs, waitSignal(ctx));
       } catch {
         if (ticket) ctx.controller?.release(ticket);
         return { error: stoppedError(), latencyMs, attempts: attempt };
+      } finally {
+        lane?.back();
       }
     }
   }
@@ -119,6 +154,16 @@ export async function callWithRetry(
 function overloaded(ctx: CallContext, error: ProviderError): boolean {
   if (error.status === 429 && ctx.limiter?.pacing) return false;
   return isOverload(error.status);
+}
+
+/**
+ * A limit the server enforces but does not state (429s, no rate-limit headers): pace to what got
+ * through over the last retry-after (at least a second) while it bit. A stated limit wins.
+ */
+function learnRate(ctx: CallContext, error: ProviderError): void {
+  if (!ctx.limiter || !ctx.judge || error.rateLimit?.requests?.limit !== undefined) return;
+  const measured = ctx.judge.successesPerMinute(error.retryAfterMs ?? 1000);
+  if (measured !== undefined) ctx.limiter.infer(INFERRED_SHARE * measured);
 }
 
 /**

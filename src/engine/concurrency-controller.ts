@@ -3,10 +3,12 @@
  * --concurrency cap, and the slots that enforce it. Every attempt, retries included, takes a slot,
  * so a decrease bites at once; retries are served before new rows (the output waits on them).
  *
+ * - With `probe`, the first call goes alone until a server answers it (its headers may state a
+ *   limit the rest must keep to); then the limit below applies.
  * - Start at min(8, cap). Until the first decrease, +1 per success ("slow start": doubles every
  *   round trip); after it, +1 per `current` successes (one step per round trip). Only successes of
  *   calls sent while every slot was sending count: an idle limit proves nothing.
- * - Halve (at least 1) on an overload answer (429, 503, 529), or when the median latency of the
+ * - Halve (at least 1) on an answer the caller judged overload (a limit, not a stray 429), or when the median latency of the
  *   last 16 calls is over twice the lowest median seen and at least 250 ms above it (a server
  *   queueing our calls). Answers to calls sent before the last decrease are ignored: they show the
  *   old load, so the limit drops at most once per round trip.
@@ -23,6 +25,8 @@ export interface ConcurrencyControllerOptions {
   adaptive?: boolean;
   /** Told every new limit. */
   onChange?: (current: number) => void;
+  /** Hold every call but the first until answered() (default false). */
+  probe?: boolean;
 }
 
 /** A slot, from acquire() until the call's outcome is reported (or it is released unsent). */
@@ -77,8 +81,10 @@ export class ConcurrencyController {
   private successes = 0;
   private batch: number[] = [];
   private baselineMs = Infinity;
+  private probing: boolean;
 
   constructor(opts: ConcurrencyControllerOptions) {
+    this.probing = opts.probe ?? false;
     this.max = Math.max(1, opts.max);
     this.adaptive = opts.adaptive ?? true;
     this.limit = this.adaptive ? Math.min(this.max, Math.max(1, opts.start ?? 8)) : this.max;
@@ -97,7 +103,7 @@ export class ConcurrencyController {
 
   /** A slot now if one is free and nobody waits for one; undefined otherwise (then call acquire). */
   tryAcquire(): CallTicket | undefined {
-    return this.held < this.limit && this.retries.length + this.fresh.length === 0 ? this.take() : undefined;
+    return this.held < this.cap && this.retries.length + this.fresh.length === 0 ? this.take() : undefined;
   }
 
   /** Waits for a free slot (a retry before any new call); rejects with the signal's reason on abort. */
@@ -145,6 +151,13 @@ export class ConcurrencyController {
     this.grantWaiting();
   }
 
+  /** A server answered a call: the probe is over, and the other calls may start. */
+  answered(): void {
+    if (!this.probing) return;
+    this.probing = false;
+    this.grantWaiting();
+  }
+
   /** Frees a slot whose call was never sent (the run stopped while it waited). */
   release(ticket: CallTicket): void {
     if (this.free(ticket)) this.grantWaiting();
@@ -157,6 +170,11 @@ export class ConcurrencyController {
       this.successes = 0;
       this.set(this.limit + 1);
     }
+  }
+
+  /** Slots that may be taken now: one while probing. */
+  private get cap(): number {
+    return this.probing ? 1 : this.limit;
   }
 
   private take(): CallTicket {
@@ -173,7 +191,7 @@ export class ConcurrencyController {
   }
 
   private grantWaiting(): void {
-    while (this.held < this.limit) {
+    while (this.held < this.cap) {
       const next = this.retries.shift() ?? this.fresh.shift();
       if (!next) return;
       waiting.remove(next.signal, next);

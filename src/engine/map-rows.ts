@@ -1,8 +1,9 @@
 /**
  * The engine: render → cache lookup → call (bounded, retried) → cache store → outcome, for every
- * row, yielded in input order with a bounded number of rows in flight.
+ * row, yielded in input order with a bounded number of rows at work. A row waiting out a backoff
+ * is not at work: rows behind it keep starting, and the reorder buffer (bounded by rows and bytes)
+ * holds their results until it is done.
  */
-import { pMapIterable } from 'p-map';
 import type { CachedResponse, ResponseCache } from '../cache/cache.js';
 import { ProviderError } from '../errors.js';
 import type { Row } from '../io/table.js';
@@ -11,7 +12,10 @@ import type { RenderRow } from '../prompt/template.js';
 import { callWithRetry, type CallFailure, type CallSuccess } from './call-with-retry.js';
 import { ConcurrencyController } from './concurrency-controller.js';
 import { callForValidAnswer, type TypedAnswers } from './typed-call.js';
+import { DeadEndpointBreaker } from './dead-endpoint-breaker.js';
 import type { RowOutcome, RunObserver } from './events.js';
+import { LoadJudge } from './load-judge.js';
+import { orderedMap, type Lane } from './ordered-map.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -41,8 +45,12 @@ export interface EngineOptions {
   rateLimiter?: RateLimiter;
   /** --max-tokens, for the token estimate charged to the rate limiter before a call. */
   maxTokens?: number;
-  /** Rows started but not yet yielded (caps memory and the reorder buffer). */
+  /** Rows at work at once: started, not finished, not waiting out a backoff. */
   window: number;
+  /** Rows started but not yet yielded (default max(4096, 16 × window)). */
+  reorderRows?: number;
+  /** Bytes of finished rows held behind an unfinished one (default 64 MiB). */
+  reorderBytes?: number;
   retry: RetryPolicy;
   observer: RunObserver;
   /** Hard stop: aborts calls in flight. */
@@ -75,6 +83,8 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
     start: opts.startConcurrency,
     adaptive: !opts.fixedConcurrency,
     onChange: (n) => opts.observer.onConcurrency?.(n),
+    // No rate known yet: the first answer's headers may state one the rest must keep to.
+    probe: opts.rateLimiter !== undefined && !opts.rateLimiter.pacing,
   });
   opts.observer.onConcurrency?.(controller.current);
   const ctx = {
@@ -87,11 +97,13 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
     limiter: opts.rateLimiter,
     controller,
     maxTokens: opts.maxTokens,
+    judge: new LoadJudge(now),
+    breaker: new DeadEndpointBreaker(),
   };
   const typed = opts.typed;
   // Identical prompts in flight share one call; once it settles, the cache answers later duplicates.
   const inflight = new Map<string, Promise<Resolution>>();
-  const resolve = async (key: string, i: number, request: ChatRequest): Promise<Resolution> => {
+  const resolve = async (key: string, i: number, request: ChatRequest, lane: Lane): Promise<Resolution> => {
     try {
       const hit = await opts.cache.get(key);
       if (hit && !typed) return { kind: 'cached', value: hit };
@@ -100,7 +112,7 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
         const checked = typed!.check(hit);
         if ('value' in checked) return { kind: 'cached', value: hit, typed: checked.value };
       }
-      const call = typed ? await callForValidAnswer(ctx, i, request, typed) : await callWithRetry(ctx, i, request);
+      const call = typed ? await callForValidAnswer(ctx, i, request, typed, lane) : await callWithRetry(ctx, i, request, lane);
       if ('error' in call) return { kind: 'failed', call };
       const { text, finishReason, usage } = call.result;
       // Committed before the row counts as done: a crash after this point never loses the answer.
@@ -112,7 +124,7 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
     }
   };
 
-  const processRow = async (row: Row, i: number): Promise<MappedRow> => {
+  const processRow = async (row: Row, i: number, lane: Lane): Promise<MappedRow> => {
     const prompt = opts.render(row);
     if (prompt.trim() === '') return done(row, skipped(i));
     const request: ChatRequest = opts.system === undefined ? { prompt } : { system: opts.system, prompt };
@@ -120,7 +132,7 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
     let pending = inflight.get(key);
     const shared = pending !== undefined;
     if (!pending) {
-      pending = resolve(key, i, request);
+      pending = resolve(key, i, request, lane);
       inflight.set(key, pending);
     }
     const resolution = await pending;
@@ -136,7 +148,19 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
     return { row, outcome };
   };
 
-  return pMapIterable(untilStopped(rows, stop), processRow, { concurrency: opts.window, backpressure: opts.window });
+  return orderedMap(untilStopped(rows, stop), processRow, {
+    active: opts.window,
+    rows: opts.reorderRows ?? Math.max(4096, 16 * opts.window),
+    bytes: opts.reorderBytes ?? 64 * 1024 * 1024,
+    sizeOf: sizeOfRow,
+  });
+}
+
+/** About what a finished row holds in memory: its string cells and answer at two bytes a character. */
+function sizeOfRow({ row, outcome }: MappedRow): number {
+  let chars = outcome.text.length;
+  for (const cell of row) chars += typeof cell === 'string' ? cell.length : 8;
+  return 64 + 2 * chars;
 }
 
 /** Stops pulling input once the run is asked to stop. */

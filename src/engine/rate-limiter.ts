@@ -9,12 +9,26 @@
  * refilled since it was sent is added back, and 100 ms' worth is held back against arrival jitter.
  * Answers older than one already applied are ignored. When no limit is stated but `remaining` runs
  * out, new requests wait for the stated reset.
+ *
+ * A window is per minute unless the response says otherwise (Groq counts requests per day): its
+ * rate is the limit over the window's period, and a window longer than a minute may be spent in
+ * one go (its burst is the whole limit; `remaining` keeps the count). When a server enforces a limit
+ * it never states (429s, no headers), the run infers the rate from what got through (infer()),
+ * paces to it smoothly, creeps up 5% every 5 s in case the guess was low, and steps down 5% (at
+ * most once a second) on a 429 that says it is now too high.
  */
 import type { RateLimitInfo, RateLimitWindow } from '../providers/provider.js';
 import { AbortGroups } from '../abort-groups.js';
 import { TokenBucket, burstFor } from './token-bucket.js';
 
 const RESERVE_MS = 100;
+const MINUTE_MS = 60_000;
+/** An inferred rate grows by GROWTH every GROW_EVERY_MS without a new inference. */
+const GROWTH = 1.05;
+const GROW_EVERY_MS = 5_000;
+/** A 429 under an inferred rate cuts it by CUT, at most once per CUT_EVERY_MS. */
+const CUT = 0.95;
+const CUT_EVERY_MS = 1_000;
 
 /** User limits; each one given wins over the rate the server states (its `remaining` still counts). */
 export interface RateLimiterOptions {
@@ -68,6 +82,9 @@ export class RateLimiter {
   private seq = 0;
   private tokensIssued = 0;
   private syncedSeq = 0;
+  // When the requests rate was inferred (undefined: stated by a flag or the server, or unknown).
+  private inferredAt: number | undefined;
+  private cutAt = -Infinity;
 
   constructor(opts: RateLimiterOptions = {}) {
     this.now = opts.now ?? (() => performance.now());
@@ -129,6 +146,28 @@ export class RateLimiter {
     return this.queue.length === 0 && this.waitMs(tokens, now) === 0 ? this.grant(tokens, now) : undefined;
   }
 
+  /**
+   * A server refuses calls at a limit it does not state: pace requests to `perMinute` from now on,
+   * one at a time (no burst), unless a flag or the server's headers give the rate.
+   */
+  infer(perMinute: number): void {
+    if (this.userRpm || (this.requests && this.inferredAt === undefined) || !(perMinute > 0)) return;
+    const now = this.now();
+    if (this.requests) this.requests.setRate(perMinute, 1, now);
+    else this.requests = new TokenBucket(perMinute, 1, now);
+    this.inferredAt = now;
+    this.reschedule();
+  }
+
+  /** A 429 arrived: under an inferred rate, the guess is too high now (a stated or user rate is kept). */
+  refused(): void {
+    const now = this.now();
+    if (this.inferredAt === undefined || !this.requests || now - this.cutAt < CUT_EVERY_MS) return;
+    this.cutAt = now;
+    this.inferredAt = now;
+    this.requests.setRate(this.requests.perMinute * CUT, 1, now);
+  }
+
   /** Holds every new request for `ms` (a server said retry-after: nobody should hammer it meanwhile). */
   pause(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
@@ -136,6 +175,10 @@ export class RateLimiter {
   }
 
   private grant(tokens: number, now: number): Lease {
+    if (this.inferredAt !== undefined && now - this.inferredAt >= GROW_EVERY_MS && this.requests) {
+      this.requests.setRate(this.requests.perMinute * GROWTH, 1, now);
+      this.inferredAt = now;
+    }
     this.requests?.take(1, now);
     this.tokens?.take(tokens, now);
     const seq = ++this.seq;
@@ -161,7 +204,13 @@ export class RateLimiter {
 
   private sync(info: RateLimitInfo, newer: { requests: number; tokens: number }, sinceSentMs: number, now: number): void {
     if (info.requests) {
-      if (!this.userRpm) this.requests = follow(this.requests, info.requests, now);
+      if (!this.userRpm) {
+        const stated = follow(this.inferredAt === undefined ? this.requests : undefined, info.requests, now);
+        if (stated) {
+          this.requests = stated;
+          this.inferredAt = undefined;
+        }
+      }
       this.syncWindow(this.requests, info.requests, newer.requests, sinceSentMs, now);
     }
     if (info.tokens) {
@@ -218,7 +267,11 @@ function bucket(perMinute: number, now: number): TokenBucket {
 /** The bucket for a server-stated limit: created, or re-rated when the limit changed. */
 function follow(b: TokenBucket | undefined, w: RateLimitWindow, now: number): TokenBucket | undefined {
   if (w.limit === undefined || w.limit <= 0) return b;
-  if (!b) return bucket(w.limit, now);
-  if (Math.abs(b.perMinute - w.limit) > 1e-6 * w.limit) b.setRate(w.limit, burstFor(w.limit), now);
+  const periodMs = w.periodMs ?? MINUTE_MS;
+  const perMinute = (w.limit * MINUTE_MS) / periodMs;
+  // A minute's limit is paced smoothly (servers refill it continuously); a day's may be spent now.
+  const burst = periodMs > MINUTE_MS ? w.limit : burstFor(perMinute);
+  if (!b) return new TokenBucket(perMinute, burst, now);
+  if (Math.abs(b.perMinute - perMinute) > 1e-6 * perMinute) b.setRate(perMinute, burst, now);
   return b;
 }

@@ -8,6 +8,7 @@ import { ProviderError } from '../errors.js';
 import type { ChatRequest, Usage } from '../providers/provider.js';
 import type { AnswerCheck, Checked } from '../schema/answer-check.js';
 import { callWithRetry, type CallContext, type CallFailure, type CallSuccess } from './call-with-retry.js';
+import type { Lane } from './ordered-map.js';
 
 /** What a typed run adds to each call. */
 export interface TypedAnswers {
@@ -28,12 +29,13 @@ export async function callForValidAnswer(
   index: number,
   request: ChatRequest,
   typed: TypedAnswers,
+  lane?: Lane,
 ): Promise<TypedSuccess | CallFailure> {
   let attempts = 0;
   const usage: Usage = {};
   let current = request;
   for (let round = 0; ; round++) {
-    const call = await callWithRetry(ctx, index, current);
+    const call = await callWithRetry(ctx, index, current, lane);
     attempts += call.attempts;
     if ('error' in call) return { ...call, attempts };
     addUsage(usage, call.result.usage);

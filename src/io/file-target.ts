@@ -42,6 +42,17 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
     await promisify(close)(fd);
   };
 
+  // destroy() closes the fd itself, autoClose or not. Closing it again was a double close: by then
+  // the number could belong to a new socket, whose fd was closed under libuv, which aborts the
+  // process (SIGABRT, seen when a 401 stopped a run while calls were connecting).
+  const destroyStream = (): Promise<void> =>
+    new Promise((resolve) => {
+      fdOpen = false;
+      if (writer.stream.closed) return resolve();
+      writer.stream.once('close', () => resolve());
+      writer.stream.destroy();
+    });
+
   const endStream = (): Promise<void> =>
     new Promise((resolve, reject) => {
       if (writer.error !== undefined) return reject(writer.error);
@@ -67,7 +78,7 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
       if (state !== 'open') return undefined;
       state = 'aborted';
       if (keepPartial) await endStream().catch(() => undefined);
-      else writer.stream.destroy();
+      else await destroyStream();
       await closeFd().catch(() => undefined);
       if (keepPartial) {
         const partial = `${path}.partial`;

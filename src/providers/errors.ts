@@ -131,6 +131,25 @@ export function parseRetryAfter(ms: string | undefined, after: string | undefine
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+// Failures that say the endpoint itself is wrong (no server there, no such host, a certificate that
+// does not fit), not that it is busy.
+const deadEndpointCodes = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_FAIL', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO',
+]);
+
+/**
+ * Whether `error` says the endpoint is wrong rather than busy: connection refused, unknown host,
+ * a TLS failure, or 404 (a wrong path, such as a doubled /v1). Retried as usual, but a run where
+ * every call so far failed like this will never succeed.
+ */
+export function deadEndpoint(error: ProviderError): boolean {
+  if (error.status !== undefined) return error.status === 404;
+  const code = causeCode(error.cause);
+  return code !== undefined && deadEndpointCodes.has(code);
+}
+
 function isAbort(err: unknown): boolean {
   const name = (err as SdkError)?.name;
   return className(err) === 'APIUserAbortError' || name === 'AbortError';

@@ -3,6 +3,7 @@
  * call no model (`llmap --help`) never load the SDKs or undici.
  */
 import { UsageError } from '../errors.js';
+import { checkModelParams } from './model-params.js';
 import type { Provider, ProviderConfig, ProviderKind } from './provider.js';
 
 /** A provider config plus the name of the variable the key came from (named in auth errors). */
@@ -20,6 +21,7 @@ export async function createProvider(config: ProviderOptions): Promise<Provider>
   if (create === undefined) {
     throw new UsageError(`unknown provider '${config.kind}'; providers are: ${Object.keys(registry).join(', ')}`);
   }
+  checkModelParams(config);
   return create(config);
 }
 

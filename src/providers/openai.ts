@@ -4,7 +4,7 @@ import { ProviderError } from '../errors.js';
 import { callContext, type CallContext } from './errors.js';
 import { createJsonTransport, postForJson, type JsonTransport } from './json-transport.js';
 import { requestBody } from './openai-body.js';
-import { parseOpenAIRateLimit } from './rate-limit-headers.js';
+import { parseOpenAIRateLimit, windowPeriods } from './rate-limit-headers.js';
 import type { ChatRequest, ChatResult, Provider, ProviderConfig } from './provider.js';
 
 export { requestBody } from './openai-body.js';
@@ -37,7 +37,8 @@ export function openAIEndpoint(config: ProviderConfig, apiKeyEnv?: string): { tr
     connections: config.concurrency,
     timeoutMs: config.timeoutMs,
   });
-  return { transport, ctx: callContext(config, 'api.openai.com', apiKeyEnv, parseOpenAIRateLimit) };
+  const periods = windowPeriods(config.baseURL);
+  return { transport, ctx: callContext(config, 'api.openai.com', apiKeyEnv, (headers) => parseOpenAIRateLimit(headers, periods)) };
 }
 
 /** The header carrying the key: `Authorization: Bearer`, or the one the preset names (Azure: `api-key`). */

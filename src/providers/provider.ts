@@ -49,12 +49,14 @@ export interface Usage {
 
 /** One limit as a provider's response headers state it. */
 export interface RateLimitWindow {
-  /** Allowed per period (providers state requests and tokens per minute). */
+  /** Allowed per period (most state requests and tokens per minute; see periodMs). */
   limit?: number;
   /** Left in the current period, as the server counted when it admitted the request. */
   remaining?: number;
   /** Time until the limit is fully replenished, in ms from when the response arrived. */
   resetMs?: number;
+  /** The period `limit` is counted over, in ms (absent: a minute). Groq counts requests per day. */
+  periodMs?: number;
 }
 
 /** The rate limits a response's headers stated; absent parts were not sent. */

@@ -9,18 +9,47 @@ export interface HeaderSource {
   get(name: string): string | null;
 }
 
+/** The period (ms) each window of an OpenAI-style header set is counted over. */
+export interface WindowPeriods {
+  requests: number;
+  tokens: number;
+}
+
+const MINUTE: WindowPeriods = { requests: 60_000, tokens: 60_000 };
+/** Groq sends requests per day and tokens per minute under OpenAI's header names. */
+const GROQ: WindowPeriods = { requests: 86_400_000, tokens: 60_000 };
+
 /**
- * OpenAI: `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`; resets are Go-style durations
- * ("1s", "6m0s", "120ms") until the limit is fully replenished.
+ * The periods of the server at `baseURL` (undefined: OpenAI's own). OpenAI counts per minute, Groq
+ * requests per day. Other servers copying the headers are read as per minute: their numbers cannot
+ * tell the period (a server whose burst is smaller than its limit resets in a second what it
+ * states per minute).
  */
-export function parseOpenAIRateLimit(headers: HeaderSource | undefined): RateLimitInfo | undefined {
+export function windowPeriods(baseURL: string | undefined): WindowPeriods {
+  if (baseURL === undefined) return MINUTE;
+  try {
+    return new URL(baseURL).hostname === 'api.groq.com' ? GROQ : MINUTE;
+  } catch {
+    return MINUTE;
+  }
+}
+
+/**
+ * OpenAI and the servers that copy it (Groq, Together, ...): `x-ratelimit-{limit,remaining,reset}-
+ * {requests,tokens}`; resets are Go-style durations ("1s", "6m0s", "2m59.56s") until the limit is
+ * fully replenished. The period is not named in the headers (see windowPeriods).
+ */
+export function parseOpenAIRateLimit(headers: HeaderSource | undefined, periods: WindowPeriods = MINUTE): RateLimitInfo | undefined {
   if (!headers) return undefined;
-  const window = (kind: 'requests' | 'tokens'): RateLimitWindow | undefined =>
-    compact({
+  const window = (kind: 'requests' | 'tokens'): RateLimitWindow | undefined => {
+    const w: RateLimitWindow = {
       limit: count(headers.get(`x-ratelimit-limit-${kind}`)),
       remaining: count(headers.get(`x-ratelimit-remaining-${kind}`)),
       resetMs: parseGoDuration(headers.get(`x-ratelimit-reset-${kind}`)),
-    });
+    };
+    if (periods[kind] !== 60_000 && w.limit !== undefined) w.periodMs = periods[kind];
+    return compact(w);
+  };
   return info(window('requests'), window('tokens'));
 }
 
@@ -75,6 +104,7 @@ function compact(w: RateLimitWindow): RateLimitWindow | undefined {
   if (w.limit !== undefined) out.limit = w.limit;
   if (w.remaining !== undefined) out.remaining = w.remaining;
   if (w.resetMs !== undefined) out.resetMs = w.resetMs;
+  if (w.periodMs !== undefined) out.periodMs = w.periodMs;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

@@ -3,6 +3,7 @@
  * SDK of the provider in use is loaded, and only by the command that streams.
  */
 import { UsageError } from '../errors.js';
+import { checkModelParams } from './model-params.js';
 import type { ProviderOptions } from './factory.js';
 import type { ChatStreamer, ProviderKind } from './provider.js';
 
@@ -18,5 +19,6 @@ export async function createStreamer(config: ProviderOptions): Promise<ChatStrea
   if (create === undefined) {
     throw new UsageError(`unknown provider '${config.kind}'; providers are: ${Object.keys(registry).join(', ')}`);
   }
+  checkModelParams(config);
   return create(config);
 }

@@ -30,7 +30,24 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
   return env;
 }
 
+/** A warning Node printed (MaxListenersExceededWarning, DeprecationWarning, ...), or undefined. */
+export function nodeWarning(stderr: string): string | undefined {
+  return /^\(node:\d+\) (\[\w+\] )?\w*Warning: .*$/m.exec(stderr)?.[0];
+}
+
+/**
+ * Runs the CLI; fails (rejects) when Node printed a warning on stderr, whatever the test asserts:
+ * no run of llmap may print one.
+ */
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return spawnCli(args, opts).then((res) => {
+    const warning = nodeWarning(res.stderr);
+    if (warning !== undefined) throw new Error(`llmap ${args.join(' ')} printed a Node warning: ${warning}`);
+    return res;
+  });
+}
+
+function spawnCli(args: string[], opts: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd ?? ROOT,

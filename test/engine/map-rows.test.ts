@@ -138,7 +138,7 @@ describe('mapRows', () => {
     await expect(collect(mapRows(rowsOf(['a', 'b', 'c']), options(provider, new MapCache())))).rejects.toBeInstanceOf(FatalRunError);
   });
 
-  it('keeps at most `window` rows started ahead of the consumer', async () => {
+  it('keeps at most `reorderRows` rows started ahead of the consumer', async () => {
     let pulled = 0;
     async function* counting() {
       for (let i = 0; i < 1000; i++) {
@@ -147,11 +147,60 @@ describe('mapRows', () => {
       }
     }
     const provider = new ScriptedProvider(async (req) => req.prompt);
-    const iterator = mapRows(counting(), options(provider, new MapCache(), { window: 16 }))[Symbol.asyncIterator]();
+    const iterator = mapRows(counting(), options(provider, new MapCache(), { window: 4, reorderRows: 16 }))[Symbol.asyncIterator]();
     await iterator.next();
     await delay(20);
-    expect(pulled).toBeLessThanOrEqual(16 + 4 + 1);
+    expect(pulled).toBeLessThanOrEqual(16 + 1 + 1);
+    expect(pulled).toBeGreaterThanOrEqual(16);
     await iterator.return?.();
+  });
+
+  it('stops starting rows once finished rows behind an unfinished one reach `reorderBytes`', async () => {
+    let pulled = 0;
+    async function* counting() {
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        yield [`p${i}`.padEnd(1000, '.')];
+      }
+    }
+    let release!: () => void;
+    const head = new Promise<void>((r) => (release = r));
+    const provider = new ScriptedProvider(async (req, n) => {
+      if (n === 1) await head;
+      return 'ok';
+    });
+    const out = collect(mapRows(counting(), options(provider, new MapCache(), { window: 4, reorderBytes: 20_000 })));
+    await delay(20);
+    // About 2 KB a row: 10 finished rows behind the first reach the bound, and no more start.
+    expect(pulled).toBeLessThanOrEqual(10 + 4 + 1);
+    release();
+    expect(await out).toHaveLength(1000);
+  });
+
+  it('a row waiting out a backoff does not hold up the rows behind it', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const sentAt: Array<[string, number]> = [];
+      const provider = new ScriptedProvider(async (req, n) => {
+        sentAt.push([req.prompt, Date.now()]);
+        await delay(10);
+        if (n === 1) throw new ProviderError('server', 'upstream 500', { status: 500 });
+        return `A:${req.prompt}`;
+      });
+      const cells = Array.from({ length: 40 }, (_, i) => `p${i}`);
+      const run = collect(
+        mapRows(rowsOf(cells), options(provider, new MapCache(), { window: 4, concurrency: 4, fixedConcurrency: true, retry: defaultRetryPolicy({ quickDelayMs: 1_000, random: () => 1 }), now: Date.now })),
+      );
+      await vi.advanceTimersByTimeAsync(5_000);
+      const out = await run;
+      expect(out.map((o) => o.outcome.text)).toEqual(cells.map((c) => `A:${c}`));
+      // p0 sleeps 1 s after its 500; the other 39 rows are all answered meanwhile, 4 at a time.
+      const retryAt = sentAt.filter(([p]) => p === 'p0')[1][1];
+      expect(retryAt).toBe(1_010);
+      expect(sentAt.filter(([p, t]) => p !== 'p0' && t >= 1_010)).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('adds no abort listener per row to the run signal, even when rows wait for a slot', async () => {
@@ -172,41 +221,101 @@ describe('mapRows', () => {
     expect(getEventListeners(run.signal, 'abort').length).toBeLessThanOrEqual(1);
   });
 
-  it('a 429 with retry-after holds every row, not just its own, and halves the concurrency', async () => {
+  /** 8 rows at concurrency 4 against a server whose calls 1..refusals answer 429 (retry-after 1 s), all after 10 ms. */
+  async function refusedRun(refusals: number) {
+    const sentAt: Array<[string, number]> = [];
+    const provider = new ScriptedProvider(async (req, n) => {
+      sentAt.push([req.prompt, Date.now()]);
+      await delay(10);
+      if (n <= refusals) throw new ProviderError('rate_limit', 'rate limited (429)', { status: 429, retryAfterMs: 1_000 });
+      return `A:${req.prompt}`;
+    });
+    const limits: number[] = [];
+    const rateLimited: number[] = [];
+    const cells = Array.from({ length: 8 }, (_, i) => `p${i}`);
+    const run = collect(
+      mapRows(
+        rowsOf(cells),
+        options(provider, new MapCache(), {
+          rateLimiter: new RateLimiter({ now: Date.now }),
+          retry: defaultRetryPolicy({ random: () => 0 }),
+          observer: { onConcurrency: (n) => limits.push(n), onRateLimited: (i) => rateLimited.push(i) },
+          now: Date.now,
+        }),
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(5_000);
+    const out = await run;
+    expect(out.map((o) => o.outcome.text)).toEqual(cells.map((c) => `A:${c}`));
+    return { sentAt, limits, rateLimited };
+  }
+
+  it('with no rate known, the first call goes alone and the rest start once it is answered', async () => {
     vi.useFakeTimers({ now: 0 });
     try {
-      const sentAt: Array<[string, number]> = [];
-      const provider = new ScriptedProvider(async (req, n) => {
-        sentAt.push([req.prompt, Date.now()]);
-        await delay(10);
-        if (n === 1) throw new ProviderError('rate_limit', 'rate limited (429)', { status: 429, retryAfterMs: 1_000 });
-        return `A:${req.prompt}`;
-      });
-      const limits: number[] = [];
-      const rateLimited: number[] = [];
-      const cells = Array.from({ length: 8 }, (_, i) => `p${i}`);
-      const run = collect(
-        mapRows(
-          rowsOf(cells),
-          options(provider, new MapCache(), {
-            rateLimiter: new RateLimiter({ now: Date.now }),
-            retry: defaultRetryPolicy({ random: () => 0 }),
-            observer: { onConcurrency: (n) => limits.push(n), onRateLimited: (i) => rateLimited.push(i) },
-          }),
-        ),
-      );
-      await vi.advanceTimersByTimeAsync(5_000);
-      const out = await run;
-      expect(out.map((o) => o.outcome.text)).toEqual(cells.map((c) => `A:${c}`));
-      expect(sentAt.slice(0, 4)).toEqual([['p0', 0], ['p1', 0], ['p2', 0], ['p3', 0]]);
-      // Nothing is sent while the server asked to wait (10 ms .. 1010 ms).
-      expect(sentAt.slice(4).every(([, t]) => t >= 1_010)).toBe(true);
-      expect(sentAt.map(([p]) => p).filter((p) => p === 'p0')).toHaveLength(2);
-      expect(limits.slice(0, 2)).toEqual([4, 2]);
+      const { sentAt } = await refusedRun(0);
+      expect(sentAt.slice(0, 5)).toEqual([['p0', 0], ['p1', 10], ['p2', 10], ['p3', 10], ['p4', 10]]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a stray 429 among successes holds only its own row, and the concurrency stays', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { sentAt, limits, rateLimited } = await refusedRun(1);
+      // p0 is refused at 10 ms and waits its 1 s alone; the other rows go on meanwhile.
+      expect(sentAt.filter(([p]) => p === 'p0')).toEqual([['p0', 0], ['p0', 1_010]]);
+      expect(sentAt.filter(([p]) => p !== 'p0').every(([, t]) => t < 100)).toBe(true);
+      expect(limits).toEqual([4]);
       expect(rateLimited).toEqual([0]);
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('when most answers are 429s, every row is held for the retry-after and the concurrency halves', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { sentAt, limits, rateLimited } = await refusedRun(5);
+      // p0 (alone, 0 ms) and p1..p3 (10 ms) are refused; the 4th refusal of 4 answers is a limit
+      // at 20 ms: nothing is sent while the server asked to wait (20 ms .. 1020 ms).
+      expect(sentAt.slice(0, 4)).toEqual([['p0', 0], ['p1', 10], ['p2', 10], ['p3', 10]]);
+      expect(sentAt.filter(([, t]) => t > 20 && t < 1_020)).toEqual([]);
+      expect(limits.slice(0, 2)).toEqual([4, 2]);
+      expect(rateLimited.slice(0, 4)).toEqual([0, 1, 2, 3]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stops the run after 4 attempts that found no server, when none has succeeded', async () => {
+    const refused = () => new ProviderError('network', 'network error talking to http://127.0.0.1:9/v1: connection refused', { cause: { code: 'ECONNREFUSED' } });
+    const provider = new ScriptedProvider(async () => {
+      throw refused();
+    });
+    const cells = Array.from({ length: 1000 }, (_, i) => `p${i}`);
+    const err = await collect(mapRows(rowsOf(cells), options(provider, new MapCache(), { rateLimiter: new RateLimiter() }))).catch((e) => e);
+    expect(err).toBeInstanceOf(FatalRunError);
+    expect(err.message).toBe('stopped after 4 attempts, none succeeded: network error talking to http://127.0.0.1:9/v1: connection refused');
+    expect(provider.calls.length).toBe(4);
+  });
+
+  it('stops the run on 404 for every call, but once a call succeeded, 404s only fail their rows', async () => {
+    const notFound = () => new ProviderError('bad_request', 'request rejected (404) by http://x/v1: no such path', { status: 404 });
+    const dead = new ScriptedProvider(async () => {
+      throw notFound();
+    });
+    const cells = Array.from({ length: 100 }, (_, i) => `p${i}`);
+    await expect(collect(mapRows(rowsOf(cells), options(dead, new MapCache(), { rateLimiter: new RateLimiter() })))).rejects.toBeInstanceOf(FatalRunError);
+    expect(dead.calls.length).toBeLessThan(20);
+
+    const wasAlive = new ScriptedProvider(async (req, n) => {
+      if (n > 1) throw notFound();
+      return `A:${req.prompt}`;
+    });
+    const out = await collect(mapRows(rowsOf(cells), options(wasAlive, new MapCache(), { rateLimiter: new RateLimiter() })));
+    expect(out.map((o) => o.outcome.status)).toEqual(['sent', ...cells.slice(1).map(() => 'failed')]);
   });
 
   it('keeps exactly `concurrency` calls in flight when told not to adapt', async () => {

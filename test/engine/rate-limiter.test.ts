@@ -89,6 +89,45 @@ describe('RateLimiter', () => {
     expect(r.granted.slice(2)).toEqual([['c', 2_100], ['d', 3_100], ['e', 4_100]]);
   });
 
+  it('a per-day window may be spent at once: its burst is what remains, its rate the limit over a day', async () => {
+    const limiter = new RateLimiter({ now: Date.now });
+    const r = recorder(limiter);
+    await r.acquire('a');
+    r.leases.get('a')!.release({ rateLimit: { requests: { limit: 14_400, remaining: 6, resetMs: 600_000, periodMs: 86_400_000 } } });
+    expect(limiter.requestsPerMinute).toBe(10);
+    const names = ['b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const rest = Promise.all(names.map((n) => r.acquire(n)));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await rest;
+    // The 6 left go at once (not one per 6 s; the last after the 100 ms' worth held back), the
+    // seventh waits for the refill of 10 a minute.
+    expect(r.granted.slice(1, 6).every(([, t]) => t === 0)).toBe(true);
+    expect(r.granted[6][1]).toBeLessThanOrEqual(100);
+    expect(r.granted[7][1]).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it('paces to a rate inferred from 429s, smoothly, and creeps up 5% every 5 s, steps down 5% on a 429; a stated rate wins', async () => {
+    const limiter = new RateLimiter({ now: Date.now });
+    const r = recorder(limiter);
+    limiter.infer(600);
+    const rest = Promise.all(['a', 'b', 'c'].map((n) => r.acquire(n)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    await rest;
+    expect(r.granted).toEqual([['a', 0], ['b', 100], ['c', 200]]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await r.acquire('d');
+    expect(limiter.requestsPerMinute).toBeCloseTo(630);
+    limiter.refused();
+    expect(limiter.requestsPerMinute).toBeCloseTo(630 * 0.95);
+    limiter.refused(); // at most one cut a second
+    expect(limiter.requestsPerMinute).toBeCloseTo(630 * 0.95);
+    r.leases.get('d')!.release({ rateLimit: { requests: { limit: 1200, remaining: 1000 } } });
+    expect(limiter.requestsPerMinute).toBe(1200);
+    limiter.infer(60);
+    limiter.refused();
+    expect(limiter.requestsPerMinute).toBe(1200);
+  });
+
   it('does not hold requests when the server says plenty is left', async () => {
     const limiter = new RateLimiter({ now: Date.now });
     const r = recorder(limiter);

@@ -5,13 +5,32 @@ import { defaultRetryPolicy, retryDelay } from '../../src/engine/retry.js';
 const policy = defaultRetryPolicy({ random: () => 0.5 });
 
 describe('retryDelay', () => {
-  it('backs off exponentially with jitter, capped', () => {
-    const err = new ProviderError('server', 'boom', { status: 500 });
-    expect(retryDelay(policy, 1, err)).toBe(375); // 500 → [250, 500]
-    expect(retryDelay(policy, 2, err)).toBe(750);
-    expect(retryDelay(policy, 4, err)).toBe(3000);
-    const capped = defaultRetryPolicy({ random: () => 0, maxAttempts: 20 });
-    expect(retryDelay(capped, 15, err)).toBe(15_000);
+  it('backs off exponentially with jitter, capped, from 0.5 s after a sign of load (503, 529, 429)', () => {
+    for (const err of [
+      new ProviderError('server', 'busy', { status: 503 }),
+      new ProviderError('server', 'overloaded', { status: 529 }),
+      new ProviderError('rate_limit', 'slow down', { status: 429 }),
+    ]) {
+      expect(retryDelay(policy, 1, err)).toBe(375); // 500 → [250, 500]
+      expect(retryDelay(policy, 2, err)).toBe(750);
+      expect(retryDelay(policy, 4, err)).toBe(3000);
+      const capped = defaultRetryPolicy({ random: () => 0, maxAttempts: 20 });
+      expect(retryDelay(capped, 15, err)).toBe(15_000);
+    }
+  });
+
+  it('starts from 50 ms after a failure that says nothing about load (500, reset, timeout, bad body)', () => {
+    for (const err of [
+      new ProviderError('server', 'boom', { status: 500 }),
+      new ProviderError('server', 'bad gateway', { status: 502 }),
+      new ProviderError('network', 'reset'),
+      new ProviderError('timeout', 'no answer'),
+      new ProviderError('bad_response', 'invalid JSON'),
+    ]) {
+      expect(retryDelay(policy, 1, err)).toBe(38); // 50 → [25, 50]
+      expect(retryDelay(policy, 2, err)).toBe(75);
+      expect(retryDelay(policy, 4, err)).toBe(300);
+    }
   });
 
   it('honours retry-after when sane', () => {

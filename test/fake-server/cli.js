@@ -4,7 +4,8 @@
  *   node test/fake-server/cli.js [--port N] [--latency-ms N] [--api-key KEY] [--requests-log FILE]
  *     [--faults SEED [--fault-mix 429=0.1,500=0.05,reset=0.02,hang=0.01,malformed=0.01]
  *      [--retry-after-ms N | --retry-after S]]
- *     [--rpm N [--tpm M] [--burst B]] [--stats-file FILE] [--invalid-answers SHARE]
+ *     [--rpm N [--tpm M] [--burst B]] [--window-limit N --window-ms MS] [--latency-max-ms N]
+ *     [--stats-file FILE] [--invalid-answers SHARE]
  * Prints `listening on http://127.0.0.1:PORT` as its first line and runs until SIGINT/SIGTERM, then
  * prints the request counts (JSON, one line) on stderr. --stats-file gets the same JSON every
  * second and on exit.
@@ -26,6 +27,9 @@ const { values } = parseArgs({
     rpm: { type: 'string' },
     tpm: { type: 'string' },
     burst: { type: 'string' },
+    'window-limit': { type: 'string' },
+    'window-ms': { type: 'string' },
+    'latency-max-ms': { type: 'string' },
     'stats-file': { type: 'string' },
     // Typed answers: this share (0 to 1) of first answers to a schema request do not conform.
     'invalid-answers': { type: 'string' },
@@ -87,6 +91,21 @@ function share(flag, text) {
   return n;
 }
 
+function slidingWindowOptions() {
+  if (values['window-limit'] === undefined && values['window-ms'] === undefined) return undefined;
+  if (values['window-limit'] === undefined || values['window-ms'] === undefined) fail('--window-limit and --window-ms go together');
+  return { limit: wholeNumber('window-limit', values['window-limit']), windowMs: positive('window-ms', values['window-ms']) };
+}
+
+// Latency uniform in [--latency-ms, --latency-max-ms] per request.
+function latencyOptions() {
+  if (values['latency-max-ms'] === undefined) return undefined;
+  const min = wholeNumber('latency-ms', values['latency-ms']);
+  const max = wholeNumber('latency-max-ms', values['latency-max-ms']);
+  if (max < min) fail(`expected --latency-max-ms to be at least --latency-ms (${min}), got ${max}`);
+  return () => min + Math.floor(Math.random() * (max - min + 1));
+}
+
 const log = values['requests-log'];
 let server;
 try {
@@ -97,6 +116,8 @@ try {
     faults: faultOptions(),
     rateLimit: rateLimitOptions(),
     ...(values['invalid-answers'] !== undefined && { structured: { invalid: share('invalid-answers', values['invalid-answers']) } }),
+    slidingWindow: slidingWindowOptions(),
+    latency: latencyOptions(),
     record: false,
     // Synchronous so the count in the file is exact the moment the client finishes.
     onRequest: log ? (r) => appendFileSync(log, JSON.stringify(r.body ?? null) + '\n') : undefined,

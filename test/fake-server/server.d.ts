@@ -166,6 +166,12 @@ export interface FakeServerOptions {
   failures?: FailureStep[];
   /** Seeded fault mix, applied when the hook and the plan return undefined. */
   faults?: FaultMix;
+  /**
+   * An unstated limit: at most `limit` POSTs admitted in any `windowMs` (sliding); one over it gets
+   * 429 with only `retry-after` (whole seconds, rounded up), no rate-limit headers. Checked on
+   * arrival, after `rateLimit`, before any hook, latency or fault.
+   */
+  slidingWindow?: { limit: number; windowMs: number };
   /** Enforced rate limit, checked on arrival before any hook, latency or fault. */
   rateLimit?: RateLimit;
   /** Clock of the rate limit, in ms; default Date.now (tests inject a fake one). */

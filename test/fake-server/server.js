@@ -10,6 +10,7 @@ import { countWords, echoAnswer, promptWords } from './text.js';
 import { planBehavior } from './behaviors.js';
 import { faultMix } from './faults.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createSlidingWindow } from './sliding-window.js';
 import * as openai from './openai.js';
 import * as anthropic from './anthropic.js';
 import { structuredResponse } from './structured.js';
@@ -17,6 +18,7 @@ import { structuredResponse } from './structured.js';
 export { failFirst, failure, planBehavior } from './behaviors.js';
 export { DEFAULT_FAULT_MIX, faultMix, mulberry32At, parseFaultMix } from './faults.js';
 export { createRateLimiter, goDuration, rfc3339Seconds } from './rate-limit.js';
+export { createSlidingWindow } from './sliding-window.js';
 export { streamGate } from './stream-gate.js';
 export { answersInvalid, conformingValue } from './structured.js';
 
@@ -28,6 +30,7 @@ export async function startFakeServer(options = {}) {
   const faults = options.faults ? faultMix(options.faults) : undefined;
   const now = options.now ?? Date.now;
   const limiter = options.rateLimit ? createRateLimiter(options.rateLimit, now) : undefined;
+  const unstated = options.slidingWindow ? createSlidingWindow(options.slidingWindow, now) : undefined;
   let stats = emptyStats();
   const requests = [];
   let behavior = options.behavior;
@@ -88,6 +91,13 @@ export async function startFakeServer(options = {}) {
           outcome(entry, 'rate_limited');
           return send(res, 429, errorBody(429), headers);
         }
+      }
+    }
+    if (unstated && req.method === 'POST') {
+      const verdict = unstated.admit();
+      if (!verdict.ok) {
+        outcome(entry, 'rate_limited');
+        return send(res, 429, errorBody(429), { ...headers, ...verdict.headers });
       }
     }
     Object.assign(headers, act.headers);
@@ -200,6 +210,7 @@ export async function startFakeServer(options = {}) {
       count = 0;
       stats = emptyStats();
       limiter?.restart();
+      unstated?.restart();
       behavior = options.behavior;
     },
     close() {

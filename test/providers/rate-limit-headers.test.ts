@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { createProvider } from '../../src/providers/factory.js';
 import type { Provider, ProviderKind } from '../../src/providers/provider.js';
-import { parseAnthropicRateLimit, parseGoDuration, parseOpenAIRateLimit } from '../../src/providers/rate-limit-headers.js';
+import { parseAnthropicRateLimit, parseGoDuration, parseOpenAIRateLimit, windowPeriods } from '../../src/providers/rate-limit-headers.js';
 import { startFakeServer, type FakeServer } from '../fake-server/server.js';
 
 const OPENAI_HEADERS = {
@@ -37,6 +37,26 @@ describe('parseGoDuration', () => {
 });
 
 describe('parseOpenAIRateLimit', () => {
+  it("reads Groq's headers as Groq means them: requests per day, tokens per minute", () => {
+    // Groq's documented example: 14,400 requests a day (30 used), 18,000 tokens a minute.
+    const groq = new Headers({
+      'x-ratelimit-limit-requests': '14400',
+      'x-ratelimit-limit-tokens': '18000',
+      'x-ratelimit-remaining-requests': '14370',
+      'x-ratelimit-remaining-tokens': '17997',
+      'x-ratelimit-reset-requests': '2m59.56s',
+      'x-ratelimit-reset-tokens': '7.66s',
+    });
+    expect(parseOpenAIRateLimit(groq, windowPeriods('https://api.groq.com/openai/v1'))).toEqual({
+      requests: { limit: 14_400, remaining: 14_370, resetMs: 179_560, periodMs: 86_400_000 },
+      tokens: { limit: 18_000, remaining: 17_997, resetMs: 7_660 },
+    });
+    // OpenAI's own counts per minute, whatever the numbers.
+    expect(parseOpenAIRateLimit(groq, windowPeriods(undefined))?.requests?.periodMs).toBeUndefined();
+    expect(parseOpenAIRateLimit(groq, windowPeriods('https://api.openai.com/v1'))?.requests?.periodMs).toBeUndefined();
+    expect(parseOpenAIRateLimit(groq, windowPeriods('http://127.0.0.1:8000/v1'))?.requests?.periodMs).toBeUndefined();
+  });
+
   it('reads limit, remaining and reset of requests and tokens', () => {
     expect(parseOpenAIRateLimit(new Headers(OPENAI_HEADERS))).toEqual({
       requests: { limit: 500, remaining: 499, resetMs: 120 },
