@@ -125,7 +125,9 @@ describe.skipIf(!hasScript)('progress in a terminal', () => {
   });
 
   it("says what every row is waiting for during a server's retry-after", async () => {
-    server.setBehavior(failFirst(1, { status: 429, retryAfter: 3 }));
+    // A limit, not noise: the headers say the window is used up, so every row waits (README "Rate limits").
+    const spent = { 'x-ratelimit-limit-requests': '6000', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '3s' };
+    server.setBehavior(failFirst(1, { status: 429, retryAfter: 3, headers: spent }));
     const { code, output } = await inTerminal(`stty cols 100 rows 40 && exec ${llmapRun()}`);
     expect(code).toBe(0);
     const waits = frames(output).filter((f) => f.some((l) => l.startsWith('  waiting ')));
