@@ -85,7 +85,9 @@ async function runWithSink(
     stats,
     runInfo: runInfo(config),
     price: config.pricing,
-    async start({ rows, observer, signal, stop }) {
+    async start(wiring) {
+      if (config.mode === 'batch') return (await import('./batch-run.js')).startBatchEngine(config, render, wiring, cli);
+      const { rows, observer, signal, stop } = wiring;
       const { client: provider, cache, close } = await openClientAndCache(config, () => openProvider(config));
       const mapped = mapRows(rows, {
         provider,

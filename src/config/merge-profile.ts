@@ -18,6 +18,7 @@ const FIELDS = [
   ['tpm', 'tpm'],
   ['system', 'system'],
   ['timeout', 'timeout'],
+  ['mode', 'mode'],
 ] as const satisfies readonly (readonly [keyof Profile, string])[];
 
 /** Fields that only make sense with the profile's own provider. */

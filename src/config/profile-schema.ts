@@ -78,6 +78,7 @@ export const profileSchema = z
       price,
       system: z.string({ error: expected('a string') }),
       timeout: duration,
+      mode: z.enum(['realtime', 'batch'], { error: expected('"realtime" or "batch"') }),
     },
     { error: expected('an object of settings') },
   )

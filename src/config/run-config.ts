@@ -6,8 +6,10 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { checkOutputIsNotInput } from './same-file.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
-import { parseWholeNumber } from './parse-values.js';
+import { parseChoice, parseWholeNumber } from './parse-values.js';
+import { checkBatchSupport } from '../providers/batch/factory.js';
 import { resolvePricing, type Pricing } from '../report/price-table.js';
+import { batchPricing } from '../report/batch-price.js';
 
 /** The options of `llmap run` as commander hands them over (strings, unvalidated). */
 export interface RawRunOptions extends RawCallOptions {
@@ -25,6 +27,8 @@ export interface RawRunOptions extends RawCallOptions {
   dryRun?: boolean;
   /** --max-cost: US dollars. */
   maxCost?: string;
+  /** --mode: realtime or batch. */
+  mode?: string;
 }
 
 /** How each row's prompt is made. */
@@ -49,7 +53,11 @@ export interface RunConfig extends CallConfig {
   maxCostUsd?: number;
   /** The price of the model: the profile's, else the built-in table's; undefined when unknown. */
   pricing?: Pricing;
+  /** realtime: one request per row; batch: the vendor's batch endpoint (see engine/batch/). */
+  mode: RunMode;
 }
+
+export type RunMode = 'realtime' | 'batch';
 
 /**
  * Validates the raw options (the flags, with a profile's settings already merged in) and applies the
@@ -68,7 +76,10 @@ export function resolveRunConfig(
   if (outputColumn.trim() === '') throw new UsageError(`--output-column needs a name`);
   const output = raw.output ?? '-';
   checkOutputIsNotInput(input, output);
-  const pricing = resolvePricing({ profilePrice: call.price, providerName: call.providerName, model: call.model });
+  const mode = parseChoice('--mode', raw.mode ?? 'realtime', ['realtime', 'batch'] as const);
+  if (mode === 'batch') checkBatchMode(call);
+  const listPrice = resolvePricing({ profilePrice: call.price, providerName: call.providerName, model: call.model });
+  const pricing = mode === 'batch' ? batchPricing(listPrice) : listPrice;
   const maxCostUsd = raw.maxCost === undefined ? undefined : parseMaxCost(raw.maxCost, pricing, call.model);
   return {
     ...call,
@@ -82,9 +93,19 @@ export function resolveRunConfig(
     metadata: raw.metadata ?? false,
     limit,
     dryRun: raw.dryRun ?? false,
+    mode,
     ...(maxCostUsd !== undefined && { maxCostUsd }),
     ...(pricing !== undefined && { pricing }),
   };
+}
+
+/** Batch mode: a vendor with a batch endpoint, and a cache to store the answers in (and the batches beside). */
+function checkBatchMode(call: CallConfig): void {
+  checkBatchSupport(call.providerName);
+  if (call.cacheDir === undefined) {
+    throw new UsageError('--mode batch stores every answer in the cache and keeps track of its batches beside it; drop --no-cache');
+  }
+  if (call.cacheMode === 'read') throw new UsageError('--mode batch stores every answer in the cache; --cache-mode read never stores');
 }
 
 /** --max-cost: dollars > 0, and a price to count them with. */

@@ -12,6 +12,7 @@ import { faultMix } from './faults.js';
 import { createRateLimiter } from './rate-limit.js';
 import * as openai from './openai.js';
 import * as anthropic from './anthropic.js';
+import { createBatches } from './batches.js';
 
 export { failFirst, failure, planBehavior } from './behaviors.js';
 export { DEFAULT_FAULT_MIX, faultMix, mulberry32At, parseFaultMix } from './faults.js';
@@ -26,6 +27,7 @@ export async function startFakeServer(options = {}) {
   const faults = options.faults ? faultMix(options.faults) : undefined;
   const now = options.now ?? Date.now;
   const limiter = options.rateLimit ? createRateLimiter(options.rateLimit, now) : undefined;
+  const batches = createBatches(options.batches, { answer, dimension, now });
   let stats = emptyStats();
   const requests = [];
   let behavior = options.behavior;
@@ -147,6 +149,8 @@ export async function startFakeServer(options = {}) {
   function route(res, entry, act, headers) {
     const { method, path, body } = entry;
     const text = () => act.answer ?? answer(body);
+    const batchReply = batches.route(entry);
+    if (batchReply) return sendBatchReply(res, batchReply, headers);
     if (method === 'POST' && path.endsWith('/chat/completions')) {
       const finish = act.finishReason ?? 'stop';
       if (body?.stream === true) return sendSSE(res, openai.chatCompletionEvents(body, text(), finish), headers, act, openai.streamErrorEvent);
@@ -185,6 +189,8 @@ export async function startFakeServer(options = {}) {
     get stats() {
       return { ...stats };
     },
+    /** The batch endpoints' state: what was submitted, how many batches were created. */
+    batches,
     setBehavior(fn) {
       behavior = fn;
     },
@@ -193,6 +199,7 @@ export async function startFakeServer(options = {}) {
       count = 0;
       stats = emptyStats();
       limiter?.restart();
+      batches.reset();
       behavior = options.behavior;
     },
     close() {
@@ -222,6 +229,11 @@ function statusOutcome(status) {
   if (status >= 500) return 'server_error';
   if (status >= 400) return 'client_error';
   return 'ok';
+}
+
+function sendBatchReply(res, [status, payload, type], headers) {
+  send(res, status, payload, type ? { ...headers, 'content-type': type } : headers);
+  return status < 300 ? 'ok' : 'client_error';
 }
 
 function send(res, status, payload, headers) {

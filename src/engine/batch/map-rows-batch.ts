@@ -1,0 +1,115 @@
+/**
+ * The batch engine: the same outcomes as the realtime engine (map-rows.ts), in input order, but the
+ * rows the cache does not answer go to the vendor's batch endpoint (run-batches.ts). It reads the
+ * whole input first (a batch is submitted whole), so it holds every row until the batches end.
+ */
+import type { CachedResponse, ResponseCache } from '../../cache/cache.js';
+import { ProviderError } from '../../errors.js';
+import type { Row } from '../../io/table.js';
+import type { RenderRow } from '../../prompt/template.js';
+import type { BatchApi } from '../../providers/batch/batch-api.js';
+import type { ChatRequest } from '../../providers/provider.js';
+import type { RowOutcome, RunObserver } from '../events.js';
+import { FatalRunError, type MappedRow } from '../map-rows.js';
+import type { BatchStore } from './batch-store.js';
+import { runBatches, type BatchRunResult } from './run-batches.js';
+
+/** What the batch engine needs. */
+export interface BatchEngineOptions {
+  api: BatchApi;
+  store: BatchStore;
+  scope: { vendor: string; endpoint: string; model: string };
+  cache: ResponseCache;
+  cacheKey: (request: ChatRequest) => string;
+  /** The vendor's request body of a request (the realtime adapter's own, so the answer is the same). */
+  body: (request: ChatRequest) => unknown;
+  render: RenderRow;
+  system?: string;
+  retries: number;
+  pollMs: number;
+  maxPollMs: number;
+  observer: RunObserver;
+  signal: AbortSignal;
+  stop: AbortSignal;
+  log: (line: string) => void;
+  /** Told how the batches went, before any row is yielded. */
+  onBatches?: (result: BatchRunResult) => void;
+}
+
+interface Entry {
+  row: Row;
+  index: number;
+  key?: string;
+  hit?: CachedResponse;
+}
+
+/** Maps rows to outcomes in input order through batches. Throws FatalRunError on auth failures. */
+export async function* mapRowsBatch(rows: AsyncIterable<Row>, opts: BatchEngineOptions): AsyncIterable<MappedRow> {
+  const entries: Entry[] = [];
+  const requests = new Map<string, ChatRequest>();
+  let index = 0;
+  for await (const row of rows) {
+    const i = index++;
+    const prompt = opts.render(row);
+    if (prompt.trim() === '') {
+      entries.push({ row, index: i });
+      continue;
+    }
+    const request: ChatRequest = opts.system === undefined ? { prompt } : { system: opts.system, prompt };
+    const key = opts.cacheKey(request);
+    const hit = requests.has(key) ? undefined : await opts.cache.get(key);
+    entries.push(hit ? { row, index: i, key, hit } : { row, index: i, key });
+    if (!hit) requests.set(key, request);
+    if (opts.stop.aborted) break;
+  }
+
+  let result: BatchRunResult;
+  try {
+    result = await runBatches(requests.keys(), {
+      api: opts.api,
+      store: opts.store,
+      scope: opts.scope,
+      cache: opts.cache,
+      bodyOf: (key) => {
+        const request = requests.get(key);
+        return request && opts.body(request);
+      },
+      retries: opts.retries,
+      pollMs: opts.pollMs,
+      maxPollMs: opts.maxPollMs,
+      signal: opts.signal,
+      stop: opts.stop,
+      log: opts.log,
+    });
+  } catch (err) {
+    if (err instanceof ProviderError && err.fatal) throw new FatalRunError(err);
+    throw err;
+  }
+  opts.onBatches?.(result);
+
+  // The first row of a key that this run's batches answered counts as sent; its repeats as cached.
+  const counted = new Set<string>();
+  for (const e of entries) {
+    const outcome = outcomeOf(e, result, counted);
+    if (!outcome.stopped) opts.observer.onRowDone?.(outcome);
+    yield { row: e.row, outcome };
+  }
+}
+
+function outcomeOf(e: Entry, result: BatchRunResult, counted: Set<string>): RowOutcome {
+  const index = e.index;
+  if (e.key === undefined) return { index, status: 'skipped', text: '', finishReason: null, usage: {}, attempts: 0 };
+  if (e.hit) return { index, status: 'cached', text: e.hit.text, finishReason: e.hit.finishReason, usage: e.hit.usage, attempts: 0 };
+  const answer = result.answered.get(e.key);
+  if (answer) {
+    const first = !counted.has(e.key);
+    counted.add(e.key);
+    const attempts = first ? (result.attempts.get(e.key) ?? 1) : 0;
+    return { index, status: first ? 'sent' : 'cached', text: answer.text, finishReason: answer.finishReason, usage: answer.usage, attempts };
+  }
+  const error = result.failed.get(e.key);
+  if (error !== undefined) {
+    return { index, status: 'failed', text: '', finishReason: null, usage: {}, error, attempts: result.attempts.get(e.key) ?? 1 };
+  }
+  return { index, status: 'failed', text: '', finishReason: null, usage: {}, attempts: 0, stopped: true };
+}
