@@ -6,6 +6,7 @@ import { InputError, UsageError, describeError } from '../errors.js';
 import type { RawRunOptions } from '../config/run-config.js';
 import { addCacheOptions, addEndpointOptions, addGenerationOptions, addLimitOptions, addReportOptions } from './call-options.js';
 import { registerAskCommand } from './ask-command.js';
+import { registerBatchCommand } from './batch-command.js';
 import { registerCacheCommand } from './cache-command.js';
 import { processContext, type CliContext } from './context.js';
 import { registerEmbedCommand } from './embed-command.js';
@@ -58,6 +59,7 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
   registerCacheCommand(program, cli);
   registerEmbedCommand(program, cli, setExitCode);
   registerAskCommand(program, cli, setExitCode);
+  registerBatchCommand(program, cli, setExitCode);
   return program;
 }
 

@@ -1,0 +1,142 @@
+/**
+ * Batch mode survives its process: kill -9 at seeded moments (before a batch is created, just after,
+ * while polling, while downloading results), then the same command again completes the output, and
+ * the server saw every row submitted exactly once. Ctrl-C while waiting leaves the batches running,
+ * `llmap batch status` lists them and the same command again collects them.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeServer, type BatchOptions, type FakeServer, type RecordedRequest } from '../fake-server/server.js';
+import { BIN, baseEnv, runCli, tempDir } from './cli.js';
+
+const ROWS = 12;
+const env = { LLMAP_BATCH_POLL_MS: '20', KEY: 'k' };
+let server: FakeServer | undefined;
+let cleanup: (() => void) | undefined;
+afterEach(async () => {
+  await server?.close();
+  cleanup?.();
+  server = undefined;
+});
+
+/** Park-Miller: the kill points are the same on every run of the test. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => (state = (state * 48271) % 2147483647) / 2147483647;
+}
+const random = seeded(20261128);
+
+const vendors = {
+  openai: {
+    args: (url: string) => ['--base-url', `${url}/v1`],
+    create: (r: RecordedRequest) => r.method === 'POST' && r.path === '/v1/batches',
+    poll: (r: RecordedRequest) => r.method === 'GET' && /^\/v1\/batches\/[^/]+$/.test(r.path),
+    download: (r: RecordedRequest) => r.method === 'GET' && /^\/v1\/files\/[^/]+\/content$/.test(r.path),
+    limit: { maxRequests: 5 },
+  },
+  anthropic: {
+    args: (url: string) => ['-p', 'anthropic', '--base-url', url, '--api-key-env', 'KEY'],
+    create: (r: RecordedRequest) => r.method === 'POST' && r.path === '/v1/messages/batches',
+    poll: (r: RecordedRequest) => r.method === 'GET' && /^\/v1\/messages\/batches\/[^/]+$/.test(r.path),
+    download: (r: RecordedRequest) => r.method === 'GET' && r.path.endsWith('/results'),
+    limit: { anthropicMaxRequests: 5 },
+  },
+} as const;
+
+type Vendor = keyof typeof vendors;
+
+async function setUp(vendor: Vendor, batches: BatchOptions) {
+  server = await startFakeServer({ batches: { ...vendors[vendor].limit, ...batches } });
+  const t = tempDir();
+  cleanup = t.cleanup;
+  const input = path.join(t.dir, 'in.csv');
+  writeFileSync(input, 'id,text\n' + Array.from({ length: ROWS }, (_, i) => `${i},row ${i}`).join('\n') + '\n');
+  const out = path.join(t.dir, 'out.csv');
+  const cacheDir = path.join(t.dir, 'cache');
+  const endpoint = ['-m', 'test', ...vendors[vendor].args(server.url), '--cache-dir', cacheDir];
+  return { out, cacheDir, endpoint, args: ['run', input, '-c', 'text', ...endpoint, '-o', out, '--mode', 'batch'] };
+}
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: baseEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, exit, stderr: () => stderr };
+}
+
+const expected = 'id,text,response\n' + Array.from({ length: ROWS }, (_, i) => `${i},row ${i},echo:row ${i}`).join('\n') + '\n';
+const everyRowOnce = Array.from({ length: ROWS }, (_, i) => `row ${i}`).sort();
+
+const moments = [
+  // The create never reaches the server: the record holds an intent (and, for OpenAI, the uploaded file).
+  { moment: 'before create', match: 'create', hang: true },
+  // The batch exists on the server but its id never reached the record: found by label / time and size.
+  { moment: 'after create', match: 'create', hang: false },
+  { moment: 'while polling', match: 'poll', hang: false },
+  { moment: 'while downloading', match: 'download', hang: true },
+] as const;
+
+describe.each(Object.keys(vendors) as Vendor[])('%s: kill -9, then the same command again', (vendor) => {
+  it.each(moments)('$moment', async ({ match, hang }) => {
+    const f = await setUp(vendor, { completeAfterMs: 100 });
+    // Twelve rows under a limit of five: the first batches are refused and halved into four of three,
+    // so each moment happens several times; the seed picks which one the kill lands on.
+    const nth = 1 + Math.floor(random() * 3);
+    const run = start(f.args);
+    let seen = 0;
+    let creates = 0;
+    server!.setBehavior((req) => {
+      if (!vendors[vendor][match](req)) return undefined;
+      // Only creates of batches that will run count: OpenAI refuses the first three (12, 6 and 6
+      // requests) when it validates them, Anthropic refuses those over five requests at once.
+      if (match === 'create' && (vendor === 'openai' ? ++creates <= 3 : req.body.requests.length > 5)) return undefined;
+      if (++seen !== nth) return undefined;
+      run.child.kill('SIGKILL');
+      return hang ? { hang: true } : undefined;
+    });
+    const killed = await run.exit;
+    expect(killed.signal).toBe('SIGKILL');
+    expect(existsSync(f.out)).toBe(false);
+
+    server!.setBehavior(undefined);
+    const again = await runCli(f.args, { env });
+    expect(again.stderr).toMatch(/12 rows in .*: 12 sent, 0 cached, 0 skipped, 0 failed|12 rows in .*: \d+ sent, \d+ cached, 0 skipped, 0 failed/);
+    expect(again.code).toBe(0);
+    expect(readFileSync(f.out, 'utf8')).toBe(expected);
+    expect(server!.batches.submitted.sort()).toEqual(everyRowOnce);
+  });
+});
+
+describe.each(Object.keys(vendors) as Vendor[])('%s: Ctrl-C while waiting', (vendor) => {
+  it('exits 130, leaves the batches running, batch status lists them, the same command again collects them', async () => {
+    const f = await setUp(vendor, { completeAfterMs: 1500, maxRequests: 50_000, anthropicMaxRequests: 100_000 });
+    const run = start(f.args);
+    while (!server!.requests.some((r) => vendors[vendor].poll(r))) await new Promise((r) => setTimeout(r, 5));
+    run.child.kill('SIGINT');
+    expect((await run.exit).code).toBe(130);
+    const [batch] = server!.batches.batches;
+    expect(server!.batches.created).toBe(1);
+    expect(run.stderr()).toContain(
+      `llmap: 1 batch is still running on the server (${batch.id}); run the same command again to collect the answers (llmap batch status lists them, llmap batch cancel cancels them)`,
+    );
+    expect(existsSync(f.out)).toBe(false);
+
+    const status = await runCli(['batch', 'status', ...f.endpoint], { env });
+    expect(status.code).toBe(0);
+    const line = status.stdout.split('\n')[1];
+    expect(line).toMatch(new RegExp(`^${batch.id}\\s+${vendor}\\s+test\\s+12\\s+submitted\\s+in_progress\\s`));
+
+    const again = await runCli(f.args, { env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('found 1 batch in flight from an earlier run; collecting');
+    expect(readFileSync(f.out, 'utf8')).toBe(expected);
+    expect(server!.batches.created).toBe(1);
+    expect(server!.batches.submitted.sort()).toEqual(everyRowOnce);
+
+    const list = await runCli(['batch', 'list', '--cache-dir', f.cacheDir], { env });
+    expect(list.stdout).toBe('no batches\n');
+  });
+});
