@@ -5,7 +5,12 @@
 import type { RunConfig } from '../config/run-config.js';
 import { normalizeBaseURL } from '../cache/key.js';
 import { batchStoreDir, BatchStore } from '../engine/batch/batch-store.js';
-import { mapRowsBatch } from '../engine/batch/map-rows-batch.js';
+import { mapRowsBatch, type BatchEngineOptions } from '../engine/batch/map-rows-batch.js';
+import type { EmbedConfig } from '../config/embed-config.js';
+import { embeddingKey } from '../cache/embedding-key.js';
+import type { EmbedOutcome } from '../engine/embed-rows.js';
+import type { BatchApi } from '../providers/batch/batch-api.js';
+import { float32FromBase64 } from '../providers/float32-base64.js';
 import type { BatchRunResult } from '../engine/batch/run-batches.js';
 import type { RenderRow } from '../prompt/template.js';
 import { createBatchApi } from '../providers/batch/factory.js';
@@ -40,19 +45,57 @@ export async function bodyBuilder(config: CallConfig): Promise<(request: ChatReq
   return (r) => requestBody(pc, r);
 }
 
+/** `llmap run --mode batch`: each row's prompt, under the chat cache key. */
 export async function startBatchEngine(config: RunConfig, render: RenderRow, wiring: EngineWiring, cli: CliContext): Promise<StartedEngine<RowOutcome>> {
-  const api = await createBatchApi(providerOptions(config));
-  const cache = await openCache(config);
+  const cacheKey = chatCacheKey(config);
+  const body = await bodyBuilder(config);
+  return startEngine(config, wiring, cli, await createBatchApi(providerOptions(config)), {
+    requestOf(row) {
+      const prompt = render(row);
+      if (prompt.trim() === '') return undefined;
+      const request: ChatRequest = config.system === undefined ? { prompt } : { system: config.system, prompt };
+      return { key: cacheKey(request), body: () => body(request) };
+    },
+    outcome: (base) => base,
+  });
+}
+
+/** `llmap embed --mode batch`: one text per request, under the embedding cache key, as `/v1/embeddings` would answer it. */
+export async function startEmbedBatchEngine(config: EmbedConfig, textOf: RenderRow, wiring: EngineWiring, cli: CliContext): Promise<StartedEngine<EmbedOutcome>> {
+  const api = await createBatchApi({ ...providerOptions(config), params: {} }, true);
+  const { dimensions } = config;
+  return startEngine(config, wiring, cli, api, {
+    requestOf(row) {
+      const text = textOf(row);
+      if (text.trim() === '') return undefined;
+      const key = embeddingKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, dimensions, query: config.query, text });
+      return { key, body: () => ({ model: config.model, input: text, encoding_format: 'base64', ...(dimensions !== undefined && { dimensions }) }) };
+    },
+    outcome: (base, answer) => ({ ...base, text: '', vector: answer ? (float32FromBase64(answer.text) ?? null) : null }),
+  });
+}
+
+async function startEngine<O extends RowOutcome>(
+  config: CallConfig & { quiet: boolean },
+  wiring: EngineWiring,
+  cli: CliContext,
+  api: BatchApi,
+  rows: Pick<BatchEngineOptions<O>, 'requestOf' | 'outcome'>,
+): Promise<StartedEngine<O>> {
+  let cache;
+  try {
+    cache = await openCache(config);
+  } catch (err) {
+    await api.close();
+    throw err;
+  }
   const say = (line: string) => cli.stderr.write(line + '\n');
   const mapped = mapRowsBatch(wiring.rows, {
+    ...rows,
     api,
     store: new BatchStore(batchStoreDir(config.cacheDir!)),
     scope: batchScope(config),
     cache,
-    cacheKey: chatCacheKey(config),
-    body: await bodyBuilder(config),
-    render,
-    system: config.system,
     retries: config.maxAttempts - 1,
     ...pollIntervals(cli.env),
     observer: wiring.observer,
@@ -60,7 +103,7 @@ export async function startBatchEngine(config: RunConfig, render: RenderRow, wir
     stop: wiring.stop,
     log: config.quiet ? () => undefined : say,
     onBatches: (result) => reportBatches(result, config.quiet, say),
-  }) as AsyncIterable<MappedTableRow<RowOutcome>>;
+  }) as AsyncIterable<MappedTableRow<O>>;
   return {
     mapped,
     async close() {

@@ -61,7 +61,9 @@ async function embedWithSink(
     stats: new RunStats(),
     runInfo: runInfo(config),
     price: config.price,
-    async start({ rows, observer, signal, stop }) {
+    async start(wiring) {
+      if (config.mode === 'batch') return (await import('./batch-run.js')).startEmbedBatchEngine(config, textOf, wiring, cli);
+      const { rows, observer, signal, stop } = wiring;
       const { client: embedder, cache, close } = await openClientAndCache(config, () => openEmbedder(config));
       const mapped = embedRows(rows, {
         embedder,

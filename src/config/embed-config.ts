@@ -10,6 +10,7 @@ import { presetEndpoint } from './apply-preset.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
 import { loadProfileOptions } from './load-profile-options.js';
 import { parseWholeNumber } from './parse-values.js';
+import { resolveMode, type RunMode } from './run-mode.js';
 
 /** The options of `llmap embed` as commander hands them over (strings, unvalidated). */
 export interface RawEmbedOptions extends RawCallOptions {
@@ -22,6 +23,8 @@ export interface RawEmbedOptions extends RawCallOptions {
   outputColumn?: string;
   limit?: string;
   relaxColumnCount?: boolean;
+  /** --mode: realtime or batch. */
+  mode?: string;
 }
 
 /** A validated `llmap embed`. */
@@ -39,6 +42,7 @@ export interface EmbedConfig extends CallConfig {
   outputColumn: string;
   limit?: number;
   relaxColumnCount: boolean;
+  mode: RunMode;
 }
 
 /** Texts per request by default: OpenAI takes up to 2,048, many compatible servers far fewer. */
@@ -69,6 +73,7 @@ export function resolveEmbedConfig(
     throw new UsageError('missing --model: name the embedding model, e.g. -m text-embedding-3-small');
   }
   const call = resolveCallConfig(raw, env, defaultCacheDirOf);
+  const mode = resolveMode(raw.mode, call);
   const batchSize = raw.batchSize === undefined ? DEFAULT_BATCH_SIZE : parseWholeNumber('--batch-size', raw.batchSize, 1, 100_000);
   const dimensions = raw.dimensions === undefined ? undefined : parseWholeNumber('--dimensions', raw.dimensions, 1, 1_000_000);
   const limit = raw.limit === undefined ? undefined : parseWholeNumber('--limit', raw.limit, 0);
@@ -88,5 +93,6 @@ export function resolveEmbedConfig(
     outputColumn,
     ...(limit !== undefined && { limit }),
     relaxColumnCount: raw.relaxColumnCount ?? false,
+    mode,
   };
 }

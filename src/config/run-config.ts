@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { checkOutputIsNotInput } from './same-file.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
-import { parseChoice, parseWholeNumber } from './parse-values.js';
-import { checkBatchSupport } from '../providers/batch/factory.js';
+import { parseWholeNumber } from './parse-values.js';
+import { resolveMode, type RunMode } from './run-mode.js';
 import { resolvePricing, type Pricing } from '../report/price-table.js';
 import { batchPricing } from '../report/batch-price.js';
 
@@ -57,7 +57,7 @@ export interface RunConfig extends CallConfig {
   mode: RunMode;
 }
 
-export type RunMode = 'realtime' | 'batch';
+
 
 /**
  * Validates the raw options (the flags, with a profile's settings already merged in) and applies the
@@ -76,8 +76,10 @@ export function resolveRunConfig(
   if (outputColumn.trim() === '') throw new UsageError(`--output-column needs a name`);
   const output = raw.output ?? '-';
   checkOutputIsNotInput(input, output);
-  const mode = parseChoice('--mode', raw.mode ?? 'realtime', ['realtime', 'batch'] as const);
-  if (mode === 'batch') checkBatchMode(call);
+  const mode = resolveMode(raw.mode, call);
+  if (mode === 'batch' && raw.maxCost !== undefined && !raw.dryRun) {
+    throw new UsageError('--max-cost cannot stop a batch part way (it is paid as a whole once it runs); see its cost first with --mode batch --dry-run');
+  }
   const listPrice = resolvePricing({ profilePrice: call.price, providerName: call.providerName, model: call.model });
   const pricing = mode === 'batch' ? batchPricing(listPrice) : listPrice;
   const maxCostUsd = raw.maxCost === undefined ? undefined : parseMaxCost(raw.maxCost, pricing, call.model);
@@ -97,15 +99,6 @@ export function resolveRunConfig(
     ...(maxCostUsd !== undefined && { maxCostUsd }),
     ...(pricing !== undefined && { pricing }),
   };
-}
-
-/** Batch mode: a vendor with a batch endpoint, and a cache to store the answers in (and the batches beside). */
-function checkBatchMode(call: CallConfig): void {
-  checkBatchSupport(call.providerName);
-  if (call.cacheDir === undefined) {
-    throw new UsageError('--mode batch stores every answer in the cache and keeps track of its batches beside it; drop --no-cache');
-  }
-  if (call.cacheMode === 'read') throw new UsageError('--mode batch stores every answer in the cache; --cache-mode read never stores');
 }
 
 /** --max-cost: dollars > 0, and a price to count them with. */

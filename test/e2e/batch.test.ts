@@ -71,6 +71,38 @@ describe.each([
   });
 });
 
+describe('batch mode for embed and --dry-run', () => {
+  it('llmap embed --mode batch writes the vectors a realtime run writes, and caches them under the same keys', async () => {
+    const ROWS = 9;
+    const f = await setUp({ shuffleSeed: 3, failShare: 0.3 }, ROWS);
+    const common = [f.input, '-c', 'text', '-m', 'emb', '--base-url', `${server!.url}/v1`, '-q'];
+    const batch = await runCli(['embed', ...common, '--cache-dir', f.cacheDir, '-o', f.out, '--mode', 'batch'], { env });
+    expect(batch.code).toBe(0);
+    const lines = server!.batches.submitted;
+    expect(new Set(lines).size).toBe(ROWS);
+    const created = server!.requests.filter((r) => r.method === 'POST' && r.path === '/v1/batches');
+    expect(created[0].body).toMatchObject({ endpoint: '/v1/embeddings', completion_window: '24h' });
+
+    const realtimeOut = path.join(path.dirname(f.out), 'realtime.csv');
+    const realtime = await runCli(['embed', ...common, '--cache-dir', path.join(path.dirname(f.out), 'other-cache'), '-o', realtimeOut], { env });
+    expect(realtime.code).toBe(0);
+    expect(readFileSync(f.out, 'utf8')).toBe(readFileSync(realtimeOut, 'utf8'));
+
+    server!.reset();
+    const rerun = await runCli(['embed', ...common, '--cache-dir', f.cacheDir, '-o', f.out], { env });
+    expect(rerun.code).toBe(0);
+    expect(server!.requests).toHaveLength(0);
+  });
+
+  it('--dry-run --mode batch counts the batches and prices them at the batch discount', async () => {
+    const f = await setUp({}, 3);
+    const run = await runCli(['run', f.input, '-c', 'text', '-m', 'gpt-4o-mini', '--cache-dir', f.cacheDir, '--max-tokens', '100', '--mode', 'batch', '--dry-run']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('  batches           1 (OpenAI: at most 50,000 requests and 200 MB each)\n');
+    expect(run.stdout).toContain('(at $0.075 in / $0.30 out per million tokens, from the built-in table (as of 2025-11-01), batch discount 50%)');
+  });
+});
+
 describe('batch mode limits and refusals', () => {
   it('an oversized file is split until each upload fits (OpenAI "File is too large.")', async () => {
     const ROWS = 20;

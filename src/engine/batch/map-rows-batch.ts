@@ -1,30 +1,31 @@
 /**
- * The batch engine: the same outcomes as the realtime engine (map-rows.ts), in input order, but the
- * rows the cache does not answer go to the vendor's batch endpoint (run-batches.ts). It reads the
- * whole input first (a batch is submitted whole), so it holds every row until the batches end.
+ * The batch engine: the same outcomes as the realtime engines (map-rows.ts, embed-rows.ts), in input
+ * order, but the rows the cache does not answer go to the vendor's batch endpoint (run-batches.ts).
+ * It reads the whole input first (a batch is submitted whole), so it holds every row, and the body
+ * of each distinct request, until the batches end.
  */
 import type { CachedResponse, ResponseCache } from '../../cache/cache.js';
 import { ProviderError } from '../../errors.js';
 import type { Row } from '../../io/table.js';
-import type { RenderRow } from '../../prompt/template.js';
 import type { BatchApi } from '../../providers/batch/batch-api.js';
-import type { ChatRequest } from '../../providers/provider.js';
 import type { RowOutcome, RunObserver } from '../events.js';
-import { FatalRunError, type MappedRow } from '../map-rows.js';
+import { FatalRunError } from '../map-rows.js';
 import type { BatchStore } from './batch-store.js';
 import { runBatches, type BatchRunResult } from './run-batches.js';
 
 /** What the batch engine needs. */
-export interface BatchEngineOptions {
+export interface BatchEngineOptions<O extends RowOutcome> {
   api: BatchApi;
   store: BatchStore;
   scope: { vendor: string; endpoint: string; model: string };
   cache: ResponseCache;
-  cacheKey: (request: ChatRequest) => string;
-  /** The vendor's request body of a request (the realtime adapter's own, so the answer is the same). */
-  body: (request: ChatRequest) => unknown;
-  render: RenderRow;
-  system?: string;
+  /**
+   * A row's cache key and request body (the realtime adapter's own body, so the answer is the one a
+   * realtime call would get, stored under the key it would have); undefined for a row not sent (blank).
+   */
+  requestOf: (row: Row) => { key: string; body: () => unknown } | undefined;
+  /** The command's outcome from the common one and the answer (undefined when none). */
+  outcome: (base: RowOutcome, answer: CachedResponse | undefined) => O;
   retries: number;
   pollMs: number;
   maxPollMs: number;
@@ -44,22 +45,21 @@ interface Entry {
 }
 
 /** Maps rows to outcomes in input order through batches. Throws FatalRunError on auth failures. */
-export async function* mapRowsBatch(rows: AsyncIterable<Row>, opts: BatchEngineOptions): AsyncIterable<MappedRow> {
+export async function* mapRowsBatch<O extends RowOutcome>(rows: AsyncIterable<Row>, opts: BatchEngineOptions<O>): AsyncIterable<{ row: Row; outcome: O }> {
   const entries: Entry[] = [];
-  const requests = new Map<string, ChatRequest>();
+  const requests = new Map<string, () => unknown>();
   let index = 0;
   for await (const row of rows) {
     const i = index++;
-    const prompt = opts.render(row);
-    if (prompt.trim() === '') {
+    const request = opts.requestOf(row);
+    if (request === undefined) {
       entries.push({ row, index: i });
       continue;
     }
-    const request: ChatRequest = opts.system === undefined ? { prompt } : { system: opts.system, prompt };
-    const key = opts.cacheKey(request);
+    const { key } = request;
     const hit = requests.has(key) ? undefined : await opts.cache.get(key);
     entries.push(hit ? { row, index: i, key, hit } : { row, index: i, key });
-    if (!hit) requests.set(key, request);
+    if (!hit) requests.set(key, request.body);
     if (opts.stop.aborted) break;
   }
 
@@ -70,10 +70,7 @@ export async function* mapRowsBatch(rows: AsyncIterable<Row>, opts: BatchEngineO
       store: opts.store,
       scope: opts.scope,
       cache: opts.cache,
-      bodyOf: (key) => {
-        const request = requests.get(key);
-        return request && opts.body(request);
-      },
+      bodyOf: (key) => requests.get(key)?.(),
       retries: opts.retries,
       pollMs: opts.pollMs,
       maxPollMs: opts.maxPollMs,
@@ -82,7 +79,8 @@ export async function* mapRowsBatch(rows: AsyncIterable<Row>, opts: BatchEngineO
       log: opts.log,
     });
   } catch (err) {
-    if (err instanceof ProviderError && err.fatal) throw new FatalRunError(err);
+    // Unlike one row's call, a batch call that still fails after its retries leaves nothing to go on with.
+    if (err instanceof ProviderError && err.kind !== 'aborted') throw new FatalRunError(err);
     throw err;
   }
   opts.onBatches?.(result);
@@ -90,26 +88,28 @@ export async function* mapRowsBatch(rows: AsyncIterable<Row>, opts: BatchEngineO
   // The first row of a key that this run's batches answered counts as sent; its repeats as cached.
   const counted = new Set<string>();
   for (const e of entries) {
-    const outcome = outcomeOf(e, result, counted);
+    const [base, answer] = outcomeOf(e, result, counted);
+    const outcome = opts.outcome(base, answer);
     if (!outcome.stopped) opts.observer.onRowDone?.(outcome);
     yield { row: e.row, outcome };
   }
 }
 
-function outcomeOf(e: Entry, result: BatchRunResult, counted: Set<string>): RowOutcome {
+function outcomeOf(e: Entry, result: BatchRunResult, counted: Set<string>): [RowOutcome, CachedResponse?] {
   const index = e.index;
-  if (e.key === undefined) return { index, status: 'skipped', text: '', finishReason: null, usage: {}, attempts: 0 };
-  if (e.hit) return { index, status: 'cached', text: e.hit.text, finishReason: e.hit.finishReason, usage: e.hit.usage, attempts: 0 };
+  if (e.key === undefined) return [{ index, status: 'skipped', text: '', finishReason: null, usage: {}, attempts: 0 }];
+  if (e.hit) return [{ index, status: 'cached', text: e.hit.text, finishReason: e.hit.finishReason, usage: e.hit.usage, attempts: 0 }, e.hit];
   const answer = result.answered.get(e.key);
   if (answer) {
     const first = !counted.has(e.key);
     counted.add(e.key);
     const attempts = first ? (result.attempts.get(e.key) ?? 1) : 0;
-    return { index, status: first ? 'sent' : 'cached', text: answer.text, finishReason: answer.finishReason, usage: answer.usage, attempts };
+    const status = first ? 'sent' : 'cached';
+    return [{ index, status, text: answer.text, finishReason: answer.finishReason, usage: answer.usage, attempts }, answer];
   }
   const error = result.failed.get(e.key);
   if (error !== undefined) {
-    return { index, status: 'failed', text: '', finishReason: null, usage: {}, error, attempts: result.attempts.get(e.key) ?? 1 };
+    return [{ index, status: 'failed', text: '', finishReason: null, usage: {}, error, attempts: result.attempts.get(e.key) ?? 1 }];
   }
-  return { index, status: 'failed', text: '', finishReason: null, usage: {}, attempts: 0, stopped: true };
+  return [{ index, status: 'failed', text: '', finishReason: null, usage: {}, attempts: 0, stopped: true }];
 }

@@ -61,7 +61,7 @@ export interface BatchApi {
 
 /** The custom_id of a request: its cache key's hash (64 hex characters fit both vendors' rules). */
 export function customIdOf(key: string): string {
-  return key.replace(/^v\d+:/, '').slice(0, 64);
+  return key.replace(/^[a-z]\d+:/, '').slice(0, 64);
 }
 
 /** Splits a JSONL text into its parsed lines, skipping blank ones. */

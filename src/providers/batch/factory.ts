@@ -15,8 +15,9 @@ export function checkBatchSupport(providerName: string): void {
   );
 }
 
-export async function createBatchApi(config: ProviderOptions): Promise<BatchApi> {
-  if (config.kind === 'openai') return (await import('./openai-batch.js')).createOpenAIBatchApi(config, config.apiKeyEnv);
+/** The batch endpoint for chat, or (`embeddings`) for OpenAI-wire embeddings. */
+export async function createBatchApi(config: ProviderOptions, embeddings = false): Promise<BatchApi> {
+  if (config.kind === 'openai') return (await import('./openai-batch.js')).createOpenAIBatchApi(config, config.apiKeyEnv, embeddings);
   if (config.kind === 'anthropic') return (await import('./anthropic-batch.js')).createAnthropicBatchApi(config, config.apiKeyEnv);
   throw new UsageError(`--mode batch: provider '${config.kind}' has no batch endpoint`);
 }

@@ -8,7 +8,10 @@ import type { FileObject } from 'openai/resources/files';
 import { ProviderError } from '../../errors.js';
 import { callContext } from '../errors.js';
 import { authHeader, toResult } from '../openai.js';
-import type { ProviderConfig } from '../provider.js';
+import type { ChatResult, ProviderConfig } from '../provider.js';
+import { parseEmbeddings } from '../embedding-response.js';
+import { float32ToBase64 } from '../float32-base64.js';
+import { EMBEDDING_MARK } from '../../cache/embedding-cache.js';
 import { parseOpenAIRateLimit } from '../rate-limit-headers.js';
 import { BatchTooLargeError, jsonLines, type BatchApi, type BatchResultLine, type RemoteBatch } from './batch-api.js';
 import { batchHttp } from './batch-http.js';
@@ -23,10 +26,15 @@ interface OutputLine {
   error: { code?: string; message?: string } | null;
 }
 
-export function createOpenAIBatchApi(config: ProviderConfig, apiKeyEnv?: string): BatchApi {
+/**
+ * The Batch API for chat completions, or (`embeddings`) for `/v1/embeddings`, one text per request:
+ * an embedding's result is shaped as the embedding cache stores it (base64 float32 in `text`).
+ */
+export function createOpenAIBatchApi(config: ProviderConfig, apiKeyEnv?: string, embeddings = false): BatchApi {
   const ctx = callContext(config, 'api.openai.com', apiKeyEnv, parseOpenAIRateLimit);
   const http = batchHttp(config.baseURL ?? 'https://api.openai.com/v1', { ...config.headers, ...authHeader(config) }, config.query, ctx);
-  const url = '/v1/chat/completions';
+  const url = embeddings ? '/v1/embeddings' : '/v1/chat/completions';
+  const parse = embeddings ? embeddingResult : toResult;
 
   const remote = (b: Batch): RemoteBatch => {
     const counts = b.request_counts ?? { total: 0, completed: 0, failed: 0 };
@@ -98,7 +106,7 @@ export function createOpenAIBatchApi(config: ProviderConfig, apiKeyEnv?: string)
       for (const fileId of [b.output_file_id, b.error_file_id]) {
         if (!fileId) continue;
         const text = await http.text(`/files/${fileId}/content`, signal);
-        for (const line of jsonLines(text)) yield resultOf(line as OutputLine, ctx.endpoint);
+        for (const line of jsonLines(text)) yield resultOf(line as OutputLine, ctx.endpoint, parse);
       }
     },
     cancel: async (id, signal) => remote(await http.json<Batch>('POST', `/batches/${id}/cancel`, undefined, signal)),
@@ -106,12 +114,18 @@ export function createOpenAIBatchApi(config: ProviderConfig, apiKeyEnv?: string)
   };
 }
 
-function resultOf(line: OutputLine, endpoint: string): BatchResultLine {
+/** One embedding's response as the embedding cache stores it (embedding-cache.ts). */
+function embeddingResult(body: unknown, endpoint: string): ChatResult {
+  const { vectors, usage } = parseEmbeddings(body, 1, endpoint);
+  return { text: float32ToBase64(vectors[0]), finishReason: EMBEDDING_MARK, usage };
+}
+
+function resultOf(line: OutputLine, endpoint: string, parse: (body: never, endpoint: string) => ChatResult): BatchResultLine {
   const customId = line.custom_id;
   const response = line.response;
   if (response && response.status_code >= 200 && response.status_code < 300) {
     try {
-      return { customId, ok: true, result: toResult(response.body as Parameters<typeof toResult>[0], endpoint) };
+      return { customId, ok: true, result: parse(response.body as never, endpoint) };
     } catch (err) {
       return { customId, ok: false, error: (err as Error).message };
     }
