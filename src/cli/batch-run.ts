@@ -21,6 +21,7 @@ import { chatCacheKey, openCache, providerOptions } from './open-resources.js';
 import type { EngineWiring, MappedTableRow, StartedEngine } from './table-run.js';
 import type { RowOutcome } from '../engine/events.js';
 import type { CallConfig } from '../config/call-config.js';
+import type { RunInfo } from '../report/run-report.js';
 
 /** Polls start at 5 s and back off to a minute; LLMAP_BATCH_POLL_MS (tests only) shortens both. */
 export function pollIntervals(env: NodeJS.ProcessEnv): { pollMs: number; maxPollMs: number } {
@@ -46,10 +47,10 @@ export async function bodyBuilder(config: CallConfig): Promise<(request: ChatReq
 }
 
 /** `llmap run --mode batch`: each row's prompt, under the chat cache key. */
-export async function startBatchEngine(config: RunConfig, render: RenderRow, wiring: EngineWiring, cli: CliContext): Promise<StartedEngine<RowOutcome>> {
+export async function startBatchEngine(config: RunConfig, render: RenderRow, wiring: EngineWiring, cli: CliContext, info: RunInfo): Promise<StartedEngine<RowOutcome>> {
   const cacheKey = chatCacheKey(config);
   const body = await bodyBuilder(config);
-  return startEngine(config, wiring, cli, await createBatchApi(providerOptions(config)), {
+  return startEngine(config, wiring, cli, info, await createBatchApi(providerOptions(config)), {
     requestOf(row) {
       const prompt = render(row);
       if (prompt.trim() === '') return undefined;
@@ -61,10 +62,10 @@ export async function startBatchEngine(config: RunConfig, render: RenderRow, wir
 }
 
 /** `llmap embed --mode batch`: one text per request, under the embedding cache key, as `/v1/embeddings` would answer it. */
-export async function startEmbedBatchEngine(config: EmbedConfig, textOf: RenderRow, wiring: EngineWiring, cli: CliContext): Promise<StartedEngine<EmbedOutcome>> {
+export async function startEmbedBatchEngine(config: EmbedConfig, textOf: RenderRow, wiring: EngineWiring, cli: CliContext, info: RunInfo): Promise<StartedEngine<EmbedOutcome>> {
   const api = await createBatchApi({ ...providerOptions(config), params: {} }, true);
   const { dimensions } = config;
-  return startEngine(config, wiring, cli, api, {
+  return startEngine(config, wiring, cli, info, api, {
     requestOf(row) {
       const text = textOf(row);
       if (text.trim() === '') return undefined;
@@ -79,6 +80,7 @@ async function startEngine<O extends RowOutcome>(
   config: CallConfig & { quiet: boolean },
   wiring: EngineWiring,
   cli: CliContext,
+  info: RunInfo,
   api: BatchApi,
   rows: Pick<BatchEngineOptions<O>, 'requestOf' | 'outcome'>,
 ): Promise<StartedEngine<O>> {
@@ -102,7 +104,13 @@ async function startEngine<O extends RowOutcome>(
     signal: wiring.signal,
     stop: wiring.stop,
     log: config.quiet ? () => undefined : say,
-    onBatches: (result) => reportBatches(result, config.quiet, say),
+    onBatches: (result) => {
+      // The report (--report) names the batches and the wait: what a CI job needs to follow them up.
+      info.batches = result.batchIds.join(' ');
+      info.batchesStillRunning = result.running.map((r) => r.batchId).join(' ');
+      info.batchWaitMs = result.waitedMs;
+      reportBatches(result, config.quiet, say);
+    },
   }) as AsyncIterable<MappedTableRow<O>>;
   return {
     mapped,

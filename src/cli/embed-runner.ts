@@ -52,6 +52,7 @@ async function embedWithSink(
   cli: CliContext,
   inputFormat: TableFormat,
 ): Promise<number> {
+  const info = runInfo(config);
   return runTable<EmbedOutcome>({
     settings: config,
     inputRows: source.rows,
@@ -59,10 +60,10 @@ async function embedWithSink(
     sink,
     cli,
     stats: new RunStats(),
-    runInfo: runInfo(config),
+    runInfo: info,
     price: config.price,
     async start(wiring) {
-      if (config.mode === 'batch') return (await import('./batch-run.js')).startEmbedBatchEngine(config, textOf, wiring, cli);
+      if (config.mode === 'batch') return (await import('./batch-run.js')).startEmbedBatchEngine(config, textOf, wiring, cli, info);
       const { rows, observer, signal, stop } = wiring;
       const { client: embedder, cache, close } = await openClientAndCache(config, () => openEmbedder(config));
       const mapped = embedRows(rows, {
@@ -106,5 +107,6 @@ function runInfo(config: EmbedConfig) {
     rpm: config.requestsPerMinute ?? null,
     tpm: config.tokensPerMinute ?? null,
     cache: config.cacheDir === undefined ? null : describeCacheLocation(parseCacheUri(config.cacheUri, config.cacheDir)),
+    mode: config.mode,
   };
 }

@@ -76,6 +76,7 @@ async function runWithSink(
 ): Promise<number> {
   let spendLimit: SpendLimit | undefined;
   const stats = new RunStats({ price: config.pricing });
+  const info = runInfo(config);
   return runTable<RowOutcome>({
     settings: config,
     inputRows: source.rows,
@@ -83,10 +84,10 @@ async function runWithSink(
     sink,
     cli,
     stats,
-    runInfo: runInfo(config),
+    runInfo: info,
     price: config.pricing,
     async start(wiring) {
-      if (config.mode === 'batch') return (await import('./batch-run.js')).startBatchEngine(config, render, wiring, cli);
+      if (config.mode === 'batch') return (await import('./batch-run.js')).startBatchEngine(config, render, wiring, cli, info);
       const { rows, observer, signal, stop } = wiring;
       const { client: provider, cache, close } = await openClientAndCache(config, () => openProvider(config));
       const mapped = mapRows(rows, {
@@ -152,5 +153,6 @@ function runInfo(config: RunConfig) {
     rpm: config.requestsPerMinute ?? null,
     tpm: config.tokensPerMinute ?? null,
     cache: config.cacheDir === undefined ? null : describeCacheLocation(parseCacheUri(config.cacheUri, config.cacheDir)),
+    mode: config.mode,
   };
 }

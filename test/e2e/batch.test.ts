@@ -47,11 +47,17 @@ describe.each([
     const ROWS = 30;
     const f = await setUp({ shuffleSeed: 7, failShare: 0.3, expireFirst: 1, ...limit }, ROWS);
     const common = [f.input, '-c', 'text', '-m', 'test', ...args(server!.url), '--cache-dir', f.cacheDir, '-o', f.out];
-    const run = await runCli(['run', ...common, '--mode', 'batch'], { env: { ...env, KEY: 'k' } });
+    const reportFile = path.join(f.dir, 'report.json');
+    const run = await runCli(['run', ...common, '--mode', 'batch', '--report', reportFile], { env: { ...env, KEY: 'k' } });
     expect(run.stderr).toMatch(/30 rows in .*: 30 sent, 0 cached, 0 skipped, 0 failed/);
     expect(run.code).toBe(0);
     expect(readFileSync(f.out, 'utf8')).toBe(expected(ROWS));
     expect(cachedCount(f.cacheDir)).toBe(ROWS);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+    expect(report.run).toMatchObject({ mode: 'batch', batchesStillRunning: '' });
+    expect(report.run.batches.split(' ').sort()).toEqual(server!.batches.batches.map((b) => b.id).sort());
+    expect(report.run.batchWaitMs).toBeGreaterThan(0);
+    expect(report.rows).toMatchObject({ total: ROWS, sent: ROWS, failed: 0 });
 
     // Several batches: the limit refused the first as too large, and it was halved until it fit.
     const prompts = server!.batches.submitted;
