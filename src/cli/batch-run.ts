@@ -14,10 +14,15 @@ import { float32FromBase64 } from '../providers/float32-base64.js';
 import type { BatchRunResult } from '../engine/batch/run-batches.js';
 import type { RenderRow } from '../prompt/template.js';
 import { createBatchApi } from '../providers/batch/factory.js';
-import type { ChatRequest } from '../providers/provider.js';
+import type { ChatRequest, Provider } from '../providers/provider.js';
+import { createEmbedder, type Embedder } from '../providers/embeddings.js';
+import { float32ToBase64 } from '../providers/float32-base64.js';
+import { EMBEDDING_MARK } from '../cache/embedding-cache.js';
+import { callWithRetry } from '../engine/call-with-retry.js';
+import { defaultRetryPolicy } from '../engine/retry.js';
 import { formatDuration } from '../report/format-units.js';
 import type { CliContext } from './context.js';
-import { chatCacheKey, openCache, providerOptions } from './open-resources.js';
+import { chatCacheKey, openCache, openProvider, providerOptions, retryOverrides } from './open-resources.js';
 import type { EngineWiring, MappedTableRow, StartedEngine } from './table-run.js';
 import type { RowOutcome } from '../engine/events.js';
 import type { CallConfig } from '../config/call-config.js';
@@ -50,12 +55,15 @@ export async function bodyBuilder(config: CallConfig): Promise<(request: ChatReq
 export async function startBatchEngine(config: RunConfig, render: RenderRow, wiring: EngineWiring, cli: CliContext, info: RunInfo): Promise<StartedEngine<RowOutcome>> {
   const cacheKey = chatCacheKey(config);
   const body = await bodyBuilder(config);
-  return startEngine(config, wiring, cli, info, await createBatchApi(providerOptions(config)), {
+  const fallback = fallbackFor(config, () => openProvider(config));
+  return startEngine(config, wiring, cli, info, await createBatchApi(providerOptions(config)), fallback, {
     requestOf(row) {
       const prompt = render(row);
       if (prompt.trim() === '') return undefined;
       const request: ChatRequest = config.system === undefined ? { prompt } : { system: config.system, prompt };
-      return { key: cacheKey(request), body: () => body(request) };
+      const key = cacheKey(request);
+      fallback?.requests.set(key, request);
+      return { key, body: () => body(request) };
     },
     outcome: (base) => base,
   });
@@ -65,11 +73,13 @@ export async function startBatchEngine(config: RunConfig, render: RenderRow, wir
 export async function startEmbedBatchEngine(config: EmbedConfig, textOf: RenderRow, wiring: EngineWiring, cli: CliContext, info: RunInfo): Promise<StartedEngine<EmbedOutcome>> {
   const api = await createBatchApi({ ...providerOptions(config), params: {} }, true);
   const { dimensions } = config;
-  return startEngine(config, wiring, cli, info, api, {
+  const fallback = fallbackFor(config, async () => embedderAsProvider(await createEmbedder({ ...providerOptions(config), params: {}, dimensions })));
+  return startEngine(config, wiring, cli, info, api, fallback, {
     requestOf(row) {
       const text = textOf(row);
       if (text.trim() === '') return undefined;
       const key = embeddingKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, dimensions, query: config.query, text });
+      fallback?.requests.set(key, { prompt: text });
       return { key, body: () => ({ model: config.model, input: text, encoding_format: 'base64', ...(dimensions !== undefined && { dimensions }) }) };
     },
     outcome: (base, answer) => ({ ...base, text: '', vector: answer ? (float32FromBase64(answer.text) ?? null) : null }),
@@ -82,8 +92,11 @@ async function startEngine<O extends RowOutcome>(
   cli: CliContext,
   info: RunInfo,
   api: BatchApi,
+  fallback: Fallback | undefined,
   rows: Pick<BatchEngineOptions<O>, 'requestOf' | 'outcome'>,
 ): Promise<StartedEngine<O>> {
+  let provider: Promise<Provider> | undefined;
+  const retry = defaultRetryPolicy({ maxAttempts: config.maxAttempts, ...retryOverrides(cli.env) });
   let cache;
   try {
     cache = await openCache(config);
@@ -104,6 +117,16 @@ async function startEngine<O extends RowOutcome>(
     signal: wiring.signal,
     stop: wiring.stop,
     log: config.quiet ? () => undefined : say,
+    ...(fallback && {
+      async fallback(key: string) {
+        provider ??= fallback.open();
+        const ctx = { provider: await provider, retry, observer: wiring.observer, signal: wiring.signal, stop: wiring.stop, now: () => performance.now() };
+        const call = await callWithRetry(ctx, 0, fallback.requests.get(key)!);
+        if ('error' in call) return { error: call.error.message };
+        const { text, finishReason, usage } = call.result;
+        return { text, finishReason, usage, storedAt: Date.now() };
+      },
+    }),
     onBatches: (result) => {
       // The report (--report) names the batches and the wait: what a CI job needs to follow them up.
       info.batches = result.batchIds.join(' ');
@@ -117,7 +140,31 @@ async function startEngine<O extends RowOutcome>(
     async close() {
       await cache.close();
       await api.close();
+      await (await provider?.catch(() => undefined))?.close();
     },
+  };
+}
+
+/** --batch-fallback realtime: the client for the realtime calls (opened only if one is needed) and each key's request. */
+interface Fallback {
+  open(): Promise<Provider>;
+  requests: Map<string, ChatRequest>;
+}
+
+function fallbackFor(config: { batchFallback: string }, open: () => Promise<Provider>): Fallback | undefined {
+  return config.batchFallback === 'realtime' ? { open, requests: new Map() } : undefined;
+}
+
+/** An embedder seen as a provider of one text per call, its answer shaped as the embedding cache stores it. */
+function embedderAsProvider(embedder: Embedder): Provider {
+  return {
+    id: embedder.id,
+    model: embedder.model,
+    async complete(request, signal) {
+      const { vectors, usage } = await embedder.embed([request.prompt], signal);
+      return { text: float32ToBase64(vectors[0]), finishReason: EMBEDDING_MARK, usage };
+    },
+    close: () => embedder.close(),
   };
 }
 

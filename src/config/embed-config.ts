@@ -10,7 +10,7 @@ import { presetEndpoint } from './apply-preset.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
 import { loadProfileOptions } from './load-profile-options.js';
 import { parseWholeNumber } from './parse-values.js';
-import { resolveMode, type RunMode } from './run-mode.js';
+import { resolveBatchFallback, resolveMode, type BatchFallback, type RunMode } from './run-mode.js';
 
 /** The options of `llmap embed` as commander hands them over (strings, unvalidated). */
 export interface RawEmbedOptions extends RawCallOptions {
@@ -25,6 +25,8 @@ export interface RawEmbedOptions extends RawCallOptions {
   relaxColumnCount?: boolean;
   /** --mode: realtime or batch. */
   mode?: string;
+  /** --batch-fallback: batch or realtime. */
+  batchFallback?: string;
 }
 
 /** A validated `llmap embed`. */
@@ -43,6 +45,8 @@ export interface EmbedConfig extends CallConfig {
   limit?: number;
   relaxColumnCount: boolean;
   mode: RunMode;
+  /** Where requests that failed in their batch go. */
+  batchFallback: BatchFallback;
 }
 
 /** Texts per request by default: OpenAI takes up to 2,048, many compatible servers far fewer. */
@@ -94,5 +98,6 @@ export function resolveEmbedConfig(
     ...(limit !== undefined && { limit }),
     relaxColumnCount: raw.relaxColumnCount ?? false,
     mode,
+    batchFallback: resolveBatchFallback(raw.batchFallback, mode),
   };
 }

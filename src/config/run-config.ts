@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { checkOutputIsNotInput } from './same-file.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
 import { parseWholeNumber } from './parse-values.js';
-import { resolveMode, type RunMode } from './run-mode.js';
+import { resolveBatchFallback, resolveMode, type BatchFallback, type RunMode } from './run-mode.js';
 import { resolvePricing, type Pricing } from '../report/price-table.js';
 import { batchPricing } from '../report/batch-price.js';
 
@@ -29,6 +29,8 @@ export interface RawRunOptions extends RawCallOptions {
   maxCost?: string;
   /** --mode: realtime or batch. */
   mode?: string;
+  /** --batch-fallback: batch or realtime. */
+  batchFallback?: string;
 }
 
 /** How each row's prompt is made. */
@@ -55,6 +57,8 @@ export interface RunConfig extends CallConfig {
   pricing?: Pricing;
   /** realtime: one request per row; batch: the vendor's batch endpoint (see engine/batch/). */
   mode: RunMode;
+  /** Where requests that failed in their batch go. */
+  batchFallback: BatchFallback;
 }
 
 
@@ -96,6 +100,7 @@ export function resolveRunConfig(
     limit,
     dryRun: raw.dryRun ?? false,
     mode,
+    batchFallback: resolveBatchFallback(raw.batchFallback, mode),
     ...(maxCostUsd !== undefined && { maxCostUsd }),
     ...(pricing !== undefined && { pricing }),
   };

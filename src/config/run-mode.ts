@@ -20,3 +20,14 @@ export function resolveMode(raw: string | undefined, call: CallConfig): RunMode 
   if (call.cacheMode === 'read') throw new UsageError('--mode batch stores every answer in the cache; --cache-mode read never stores');
   return mode;
 }
+
+/** What becomes of requests that failed in their batch: a new batch (default), or realtime calls. */
+export type BatchFallback = 'batch' | 'realtime';
+
+/** --batch-fallback, which only batch mode has. */
+export function resolveBatchFallback(raw: string | undefined, mode: RunMode): BatchFallback {
+  if (raw === undefined) return 'batch';
+  const fallback = parseChoice('--batch-fallback', raw, ['batch', 'realtime'] as const);
+  if (mode !== 'batch') throw new UsageError('--batch-fallback is for --mode batch');
+  return fallback;
+}

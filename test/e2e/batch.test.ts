@@ -109,6 +109,35 @@ describe('batch mode for embed and --dry-run', () => {
   });
 });
 
+describe('--batch-fallback realtime', () => {
+  it('sends the requests that failed or expired in their batch as realtime calls instead of a new batch', async () => {
+    const ROWS = 20;
+    const f = await setUp({ failShare: 0.3, expireFirst: 1, expiredShare: 0.25 }, ROWS);
+    const run = await runCli(
+      ['run', f.input, '-c', 'text', '-m', 'test', '--base-url', `${server!.url}/v1`, '--cache-dir', f.cacheDir, '-o', f.out, '--mode', 'batch', '--batch-fallback', 'realtime'],
+      { env },
+    );
+    expect(run.code).toBe(0);
+    expect(readFileSync(f.out, 'utf8')).toBe(expected(ROWS));
+    expect(server!.batches.created).toBe(1);
+    const [batch] = server!.batches.batches;
+    expect(batch.status).toBe('expired');
+    const realtime = server!.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body.messages[0].content);
+    // The last quarter expired unanswered, and a share of the rest failed: exactly those went realtime.
+    expect(realtime.length).toBe(batch.request_counts.failed);
+    expect(realtime.length).toBeGreaterThan(5);
+    expect(run.stderr).toContain(`llmap: sending the ${realtime.length} requests that failed in their batch as realtime calls (--batch-fallback realtime)`);
+    expect(cachedCount(f.cacheDir)).toBe(ROWS);
+  });
+
+  it('is only for batch mode', async () => {
+    const f = await setUp({}, 1);
+    const run = await runCli(['run', f.input, '-c', 'text', '-m', 'test', '--base-url', `${server!.url}/v1`, '--batch-fallback', 'realtime']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('llmap: --batch-fallback is for --mode batch\n');
+  });
+});
+
 describe('batch mode limits and refusals', () => {
   it('an oversized file is split until each upload fits (OpenAI "File is too large.")', async () => {
     const ROWS = 20;

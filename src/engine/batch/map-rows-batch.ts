@@ -4,6 +4,7 @@
  * It reads the whole input first (a batch is submitted whole), so it holds every row, and the body
  * of each distinct request, until the batches end.
  */
+import pMap from 'p-map';
 import type { CachedResponse, ResponseCache } from '../../cache/cache.js';
 import { ProviderError } from '../../errors.js';
 import type { Row } from '../../io/table.js';
@@ -33,6 +34,12 @@ export interface BatchEngineOptions<O extends RowOutcome> {
   signal: AbortSignal;
   stop: AbortSignal;
   log: (line: string) => void;
+  /**
+   * --batch-fallback realtime: a request that failed in its batch is sent once more as a realtime
+   * call (retried as realtime calls are) instead of in a new batch. Resolves with the answer or the
+   * error message.
+   */
+  fallback?: (key: string) => Promise<CachedResponse | { error: string }>;
   /** Told how the batches went, before any row is yielded. */
   onBatches?: (result: BatchRunResult) => void;
 }
@@ -71,7 +78,7 @@ export async function* mapRowsBatch<O extends RowOutcome>(rows: AsyncIterable<Ro
       scope: opts.scope,
       cache: opts.cache,
       bodyOf: (key) => requests.get(key)?.(),
-      retries: opts.retries,
+      retries: opts.fallback ? 0 : opts.retries,
       pollMs: opts.pollMs,
       maxPollMs: opts.maxPollMs,
       signal: opts.signal,
@@ -83,6 +90,7 @@ export async function* mapRowsBatch<O extends RowOutcome>(rows: AsyncIterable<Ro
     if (err instanceof ProviderError && err.kind !== 'aborted') throw new FatalRunError(err);
     throw err;
   }
+  if (opts.fallback && !result.stopped && result.failed.size > 0) await fallBack(result, opts.fallback, opts.cache, opts.log);
   opts.onBatches?.(result);
 
   // The first row of a key that this run's batches answered counts as sent; its repeats as cached.
@@ -113,3 +121,32 @@ function outcomeOf(e: Entry, result: BatchRunResult, counted: Set<string>): [Row
   }
   return [{ index, status: 'failed', text: '', finishReason: null, usage: {}, attempts: 0, stopped: true }];
 }
+
+/** Sends the failed requests as realtime calls, a few at a time; each answer is cached before it counts. */
+async function fallBack(
+  result: BatchRunResult,
+  fallback: (key: string) => Promise<CachedResponse | { error: string }>,
+  cache: ResponseCache,
+  log: (line: string) => void,
+): Promise<void> {
+  const keys = [...result.failed.keys()];
+  log(`llmap: sending the ${keys.length} ${keys.length === 1 ? 'request' : 'requests'} that failed in their batch as realtime calls (--batch-fallback realtime)`);
+  await pMap(
+    keys,
+    async (key) => {
+      const answer = await fallback(key);
+      result.attempts.set(key, (result.attempts.get(key) ?? 1) + 1);
+      if ('error' in answer) {
+        result.failed.set(key, answer.error);
+        return;
+      }
+      await cache.set(key, answer);
+      result.answered.set(key, answer);
+      result.failed.delete(key);
+    },
+    { concurrency: FALLBACK_CONCURRENCY },
+  );
+}
+
+/** Realtime calls in flight at once for the fallback: a handful of leftovers, not a full run. */
+const FALLBACK_CONCURRENCY = 8;
