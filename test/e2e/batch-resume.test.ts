@@ -140,3 +140,23 @@ describe.each(Object.keys(vendors) as Vendor[])('%s: Ctrl-C while waiting', (ven
     expect(list.stdout).toBe('no batches\n');
   });
 });
+
+describe('a recorded batch the server does not have', () => {
+  it('is retired and its rows submitted again (a deleted batch never blocks its rows)', async () => {
+    let completeAfterMs = 60_000;
+    const f = await setUp('openai', { completeAfterMs: () => completeAfterMs, maxRequests: 50_000 });
+    const run = start(f.args);
+    while (!server!.requests.some((r) => vendors.openai.poll(r))) await new Promise((r) => setTimeout(r, 5));
+    run.child.kill('SIGINT');
+    expect((await run.exit).code).toBe(130);
+    const [gone] = server!.batches.batches;
+    server!.reset(); // the server forgets every batch and file
+    completeAfterMs = 0;
+
+    const again = await runCli(f.args, { env });
+    expect(again.stderr).toContain(`llmap: OpenAI has no batch ${gone.id} (404); submitting its 12 requests of this input again`);
+    expect(readFileSync(f.out, 'utf8')).toBe(expected);
+    expect(again.code).toBe(0);
+    expect(server!.batches.submitted.sort()).toEqual(everyRowOnce);
+  });
+});

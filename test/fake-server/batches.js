@@ -38,6 +38,8 @@ export function createBatches(options = {}, { answer = echoAnswer, dimension = 8
     ids = 0;
   };
   reset();
+  // A function lets a test change it while batches exist (read whenever a batch is looked at).
+  const completeAfter = () => (typeof completeAfterMs === 'function' ? completeAfterMs() : completeAfterMs);
   const nextId = (prefix) => `${prefix}${(++ids).toString(36).padStart(6, '0')}`;
   const seconds = () => Math.floor(now() / 1000);
 
@@ -124,7 +126,7 @@ export function createBatches(options = {}, { answer = echoAnswer, dimension = 8
       return b;
     }
     if (b.status === 'cancelling') return endOpenAI(state, 'cancelled');
-    if (now() - state.createdMs < completeAfterMs) {
+    if (now() - state.createdMs < completeAfter()) {
       if (b.status === 'validating') {
         b.status = 'in_progress';
         b.in_progress_at = seconds();
@@ -213,7 +215,7 @@ export function createBatches(options = {}, { answer = echoAnswer, dimension = 8
     const b = state.wire;
     if (b.processing_status === 'ended') return b;
     const canceling = b.processing_status === 'canceling';
-    if (!canceling && now() - state.createdMs < completeAfterMs) return b;
+    if (!canceling && now() - state.createdMs < completeAfter()) return b;
     const unfinishedFrom = canceling ? 0 : state.expires ? Math.floor(state.requests.length * (1 - expiredShare)) : state.requests.length;
     const counts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
     state.results = state.requests.map((r, i) => {

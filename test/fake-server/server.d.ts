@@ -192,8 +192,8 @@ export interface FakeServerOptions {
  * realtime endpoints would answer.
  */
 export interface BatchOptions {
-  /** Time from creation until a batch has ended; default 0 (ended at the first look). */
-  completeAfterMs?: number;
+  /** Time from creation until a batch has ended; default 0 (ended at the first look). A function is asked at each look. */
+  completeAfterMs?: number | (() => number);
   /** Shuffle the lines of output/error files and Anthropic results by this seed; default: request order. */
   shuffleSeed?: number;
   /** This share of first submissions of a prompt fail (OpenAI: error file line with status 500; Anthropic: `errored`); a resubmission succeeds. */

@@ -255,7 +255,8 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
       if (pending.length === 0) return;
       if (opts.stop.aborted) return;
       for (const rec of pending) {
-        const b = await call(() => api.get(rec.batchId!, opts.signal));
+        const b = await call(() => api.get(rec.batchId!, opts.signal)).catch((err) => lost(rec, err));
+        if (b === undefined) continue;
         if (b.status !== rec.status || b.counts.succeeded !== rec.counts?.succeeded || b.counts.failed !== rec.counts?.failed) {
           rec.status = b.status;
           rec.counts = b.counts;
@@ -268,6 +269,20 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
         delay = Math.min(opts.maxPollMs, Math.round(delay * 1.5));
       }
     }
+  }
+
+  /**
+   * A batch the server says it does not have (404: deleted, or made with another account): its record
+   * is retired and its requests of this input submitted again, or the record would hold them forever.
+   */
+  async function lost(rec: BatchRecord, err: unknown): Promise<undefined> {
+    if (!(err instanceof ProviderError) || err.status !== 404) throw err;
+    rec.state = 'cancelled';
+    await save(rec);
+    const again = rec.keys.filter((k) => opts.bodyOf(k) !== undefined);
+    opts.log(`llmap: ${api.vendor} has no batch ${rec.batchId} (404); submitting its ${again.length} requests of this input again`);
+    await submit(again, rec.round);
+    return undefined;
   }
 
   /** Waits, ending early (without error) on a soft stop; a hard stop rejects. */
