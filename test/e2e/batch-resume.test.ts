@@ -112,7 +112,9 @@ describe.each(Object.keys(vendors) as Vendor[])('%s: kill -9, then the same comm
 
 describe.each(Object.keys(vendors) as Vendor[])('%s: Ctrl-C while waiting', (vendor) => {
   it('exits 130, leaves the batches running, batch status lists them, the same command again collects them', async () => {
-    const f = await setUp(vendor, { completeAfterMs: 1500, maxRequests: 50_000, anthropicMaxRequests: 100_000 });
+    // Running until the Ctrl-C has landed, however slow the machine; then done at the next look.
+    let completeAfterMs = 3_600_000;
+    const f = await setUp(vendor, { completeAfterMs: () => completeAfterMs, maxRequests: 50_000, anthropicMaxRequests: 100_000 });
     const run = start(f.args);
     while (!server!.requests.some((r) => vendors[vendor].poll(r))) await new Promise((r) => setTimeout(r, 5));
     run.child.kill('SIGINT');
@@ -125,6 +127,7 @@ describe.each(Object.keys(vendors) as Vendor[])('%s: Ctrl-C while waiting', (ven
     expect(existsSync(f.out)).toBe(false);
 
     const status = await runCli(['batch', 'status', ...f.endpoint], { env });
+    completeAfterMs = 0;
     expect(status.code).toBe(0);
     const line = status.stdout.split('\n')[1];
     expect(line).toMatch(new RegExp(`^${batch.id}\\s+${vendor}\\s+test\\s+12\\s+submitted\\s+in_progress\\s`));
