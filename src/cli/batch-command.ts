@@ -85,7 +85,7 @@ export function registerBatchCommand(program: Command, cli: CliContext, setExitC
             adoptAll: true,
           });
           const failed = result.failed.size;
-          print(`${result.answered.size} answers stored in the cache, ${failed} failed, from ${result.batchIds.length} batches after ${formatDuration(result.waitedMs)}\n`);
+          print(`${result.answered.size} answers stored in the cache, ${failed} failed, from ${result.batchIds.length} ${result.batchIds.length === 1 ? 'batch' : 'batches'} after ${formatDuration(result.waitedMs)}\n`);
           if (result.stopped) setExitCode(EXIT.interrupted);
           else if (failed > 0) setExitCode(EXIT.someRowsFailed);
         } finally {

@@ -163,3 +163,57 @@ describe('a recorded batch the server does not have', () => {
     expect(server!.batches.submitted.sort()).toEqual(everyRowOnce);
   });
 });
+
+describe('llmap batch resume and cancel', () => {
+  async function interrupted(vendor: Vendor) {
+    let completeAfterMs = 3_600_000;
+    const f = await setUp(vendor, { completeAfterMs: () => completeAfterMs, maxRequests: 50_000, anthropicMaxRequests: 100_000 });
+    const run = start(f.args);
+    while (!server!.requests.some((r) => vendors[vendor].poll(r))) await new Promise((r) => setTimeout(r, 5));
+    run.child.kill('SIGINT');
+    expect((await run.exit).code).toBe(130);
+    return { f, finish: () => (completeAfterMs = 0) };
+  }
+
+  it('resume collects the answers into the cache without the input; the run then pays nothing', async () => {
+    const { f, finish } = await interrupted('anthropic');
+    finish();
+    const resume = await runCli(['batch', 'resume', ...f.endpoint], { env });
+    expect(resume.stdout).toBe(`12 answers stored in the cache, 0 failed, from 1 batch after ${resume.stdout.match(/after (\S+)\n/)![1]}\n`);
+    expect(resume.code).toBe(0);
+    server!.reset();
+    const again = await runCli(f.args, { env });
+    expect(again.code).toBe(0);
+    expect(readFileSync(f.out, 'utf8')).toBe(expected);
+    expect(server!.requests).toHaveLength(0);
+  });
+
+  it('cancel asks the server to cancel; the next run collects the cancelled batch and submits its rows again', async () => {
+    const { f, finish } = await interrupted('openai');
+    const cancel = await runCli(['batch', 'cancel', ...f.endpoint], { env });
+    finish(); // the batch the next run makes ends at once
+    const [batch] = server!.batches.batches;
+    expect(cancel.stdout).toBe(`${batch.id}: cancelling\n`);
+    expect(cancel.code).toBe(0);
+
+    const again = await runCli(f.args, { env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`llmap: batch ${batch.id}: 12 failed or expired requests, resubmitting`);
+    expect(readFileSync(f.out, 'utf8')).toBe(expected);
+    expect(batch.status).toBe('cancelled');
+    expect(server!.batches.created).toBe(2);
+  });
+});
+
+describe('a profile with "mode": "batch"', () => {
+  it('runs in batch mode without the flag', async () => {
+    const f = await setUp('openai', { maxRequests: 50_000 });
+    const config = path.join(path.dirname(f.out), 'llmap.json');
+    writeFileSync(config, JSON.stringify({ profiles: { overnight: { mode: 'batch' } } }));
+    const run = await runCli([...f.args.filter((a) => a !== '--mode' && a !== 'batch'), '--config', config, '--profile', 'overnight'], { env });
+    expect(run.code).toBe(0);
+    expect(readFileSync(f.out, 'utf8')).toBe(expected);
+    expect(server!.batches.created).toBe(1);
+    expect(server!.requests.some((r) => r.path === '/v1/chat/completions')).toBe(false);
+  });
+});
