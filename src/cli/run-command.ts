@@ -153,6 +153,7 @@ function runInfo(config: RunConfig) {
     rpm: config.requestsPerMinute ?? null,
     tpm: config.tokensPerMinute ?? null,
     cache: config.cacheDir === undefined ? null : describeCacheLocation(parseCacheUri(config.cacheUri, config.cacheDir)),
-    mode: config.mode,
+    // Only when batch: a realtime report keeps the shape it always had.
+    ...(config.mode === 'batch' && { mode: 'batch' }),
   };
 }
