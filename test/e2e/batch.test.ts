@@ -66,6 +66,8 @@ describe.each([
     expect([...once].sort()).toEqual(Array.from({ length: ROWS }, (_, i) => `row ${i}`).sort());
     // Failed and expired lines came back in new batches: more submissions than rows, each prompt at most thrice.
     expect(prompts.length).toBeGreaterThan(ROWS);
+    // The report counts every request of a batch that ran, resubmissions included.
+    expect(report.requests).toBe(prompts.length);
     expect(run.stderr).toContain('resubmitting');
     expect(run.stderr).toContain('too large; sending it as two');
 

@@ -55,18 +55,31 @@ interface Entry {
 export async function* mapRowsBatch<O extends RowOutcome>(rows: AsyncIterable<Row>, opts: BatchEngineOptions<O>): AsyncIterable<{ row: Row; outcome: O }> {
   const entries: Entry[] = [];
   const requests = new Map<string, () => unknown>();
+  // Outcomes known before the end (cache hits, skipped rows, answers as batches end), so the
+  // progress display counts rows done while the batches run; and the rows waiting on each key.
+  const early = new Map<number, O>();
+  const waiting = new Map<string, Entry[]>();
+  const report = (e: Entry, outcome: O) => {
+    early.set(e.index, outcome);
+    opts.observer.onRowDone?.(outcome);
+  };
+  // The first row of a key that this run's batches answered counts as sent; its repeats as cached.
+  const counted = new Set<string>();
   let index = 0;
   for await (const row of rows) {
     const i = index++;
     const request = opts.requestOf(row);
-    if (request === undefined) {
-      entries.push({ row, index: i });
-      continue;
+    const key = request?.key;
+    const hit = key === undefined || requests.has(key) ? undefined : await opts.cache.get(key);
+    const e: Entry = hit ? { row, index: i, key, hit } : { row, index: i, key };
+    entries.push(e);
+    if (key === undefined || hit) report(e, opts.outcome(...answeredOutcome(e, undefined, counted, 0)));
+    else {
+      if (!requests.has(key)) requests.set(key, request!.body);
+      const list = waiting.get(key);
+      if (list) list.push(e);
+      else waiting.set(key, [e]);
     }
-    const { key } = request;
-    const hit = requests.has(key) ? undefined : await opts.cache.get(key);
-    entries.push(hit ? { row, index: i, key, hit } : { row, index: i, key });
-    if (!hit) requests.set(key, request.body);
     if (opts.stop.aborted) break;
   }
 
@@ -84,6 +97,11 @@ export async function* mapRowsBatch<O extends RowOutcome>(rows: AsyncIterable<Ro
       signal: opts.signal,
       stop: opts.stop,
       log: opts.log,
+      onSubmitted: (key) => opts.observer.onRequest?.(waiting.get(key)?.[0]?.index ?? 0),
+      onAnswered(key, value, attempts) {
+        for (const e of waiting.get(key) ?? []) report(e, opts.outcome(...answeredOutcome(e, value, counted, attempts)));
+        waiting.delete(key);
+      },
     });
   } catch (err) {
     // Unlike one row's call, a batch call that still fails after its retries leaves nothing to go on with.
@@ -93,31 +111,35 @@ export async function* mapRowsBatch<O extends RowOutcome>(rows: AsyncIterable<Ro
   if (opts.fallback && !result.stopped && result.failed.size > 0) await fallBack(result, opts.fallback, opts.cache, opts.log);
   opts.onBatches?.(result);
 
-  // The first row of a key that this run's batches answered counts as sent; its repeats as cached.
-  const counted = new Set<string>();
   for (const e of entries) {
-    const [base, answer] = outcomeOf(e, result, counted);
-    const outcome = opts.outcome(base, answer);
-    if (!outcome.stopped) opts.observer.onRowDone?.(outcome);
+    let outcome = early.get(e.index);
+    if (outcome === undefined) {
+      outcome = opts.outcome(...outcomeOf(e, result, counted));
+      if (!outcome.stopped) opts.observer.onRowDone?.(outcome);
+    }
     yield { row: e.row, outcome };
   }
 }
 
-function outcomeOf(e: Entry, result: BatchRunResult, counted: Set<string>): [RowOutcome, CachedResponse?] {
+/** A skipped row, a cache hit, or a row `answer` answered in this run (the first of its key counts as sent). */
+function answeredOutcome(e: Entry, answer: CachedResponse | undefined, counted: Set<string>, attempts: number): [RowOutcome, CachedResponse?] {
   const index = e.index;
   if (e.key === undefined) return [{ index, status: 'skipped', text: '', finishReason: null, usage: {}, attempts: 0 }];
   if (e.hit) return [{ index, status: 'cached', text: e.hit.text, finishReason: e.hit.finishReason, usage: e.hit.usage, attempts: 0 }, e.hit];
-  const answer = result.answered.get(e.key);
-  if (answer) {
-    const first = !counted.has(e.key);
-    counted.add(e.key);
-    const attempts = first ? (result.attempts.get(e.key) ?? 1) : 0;
-    const status = first ? 'sent' : 'cached';
-    return [{ index, status, text: answer.text, finishReason: answer.finishReason, usage: answer.usage, attempts }, answer];
-  }
-  const error = result.failed.get(e.key);
+  const first = !counted.has(e.key);
+  counted.add(e.key);
+  const status = first ? 'sent' : 'cached';
+  return [{ index, status, text: answer!.text, finishReason: answer!.finishReason, usage: answer!.usage, attempts: first ? attempts : 0 }, answer];
+}
+
+/** The outcome of a row not known before the batches ended: answered by the fallback, failed, or stopped. */
+function outcomeOf(e: Entry, result: BatchRunResult, counted: Set<string>): [RowOutcome, CachedResponse?] {
+  const index = e.index;
+  const answer = result.answered.get(e.key!);
+  if (answer) return answeredOutcome(e, answer, counted, result.attempts.get(e.key!) ?? 1);
+  const error = result.failed.get(e.key!);
   if (error !== undefined) {
-    return [{ index, status: 'failed', text: '', finishReason: null, usage: {}, error, attempts: result.attempts.get(e.key) ?? 1 }];
+    return [{ index, status: 'failed', text: '', finishReason: null, usage: {}, error, attempts: result.attempts.get(e.key!) ?? 1 }];
   }
   return [{ index, status: 'failed', text: '', finishReason: null, usage: {}, attempts: 0, stopped: true }];
 }

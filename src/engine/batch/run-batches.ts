@@ -34,6 +34,10 @@ export interface BatchRunOptions {
   stop: AbortSignal;
   /** Progress lines (batch status changes). */
   log: (line: string) => void;
+  /** Told each request of a batch that ran, once it ended (the report counts them as requests; a refused batch ran none). */
+  onSubmitted?: (key: string) => void;
+  /** Told each answer once it is in the cache, with the submissions it took (progress counts it done). */
+  onAnswered?: (key: string, value: CachedResponse, attempts: number) => void;
   /** Also collect the batches in flight holding none of `keys` (`llmap batch resume`). */
   adoptAll?: boolean;
 }
@@ -188,6 +192,7 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
       failAll(rec, `${api.vendor} refused batch ${b.id}: ${b.refused}`);
       return;
     }
+    if (opts.onSubmitted) for (const k of rec.keys) opts.onSubmitted(k);
     const byCustomId = new Map(rec.keys.map((k) => [customIdOf(k), k]));
     const failures = new Map<string, string>();
     const seen = new Set<string>();
@@ -202,10 +207,12 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
         await opts.cache.set(key, value);
         result.answered.set(key, value);
         result.failed.delete(key);
+        result.attempts.set(key, rec.round + 1);
+        opts.onAnswered?.(key, value, rec.round + 1);
       } else failures.set(key, line.error);
     }
     for (const k of rec.keys) if (!seen.has(k)) failures.set(k, `no result for this request in batch ${b.id} (${b.status})`);
-    for (const k of rec.keys) result.attempts.set(k, rec.round + 1);
+    for (const k of failures.keys()) result.attempts.set(k, rec.round + 1);
     rec.state = 'collected';
     await save(rec);
     const again: string[] = [];
