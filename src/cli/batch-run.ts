@@ -127,12 +127,16 @@ async function startEngine<O extends RowOutcome>(
         return { text, finishReason, usage, storedAt: Date.now() };
       },
     }),
-    onBatches: (result) => {
+    async onBatches(result) {
       // The report (--report) names the batches and the wait: what a CI job needs to follow them up.
       info.batches = result.batchIds.join(' ');
       info.batchesStillRunning = result.running.map((r) => r.batchId).join(' ');
       info.batchWaitMs = result.waitedMs;
       reportBatches(result, config.quiet, say);
+      if (result.running.length > 0 && config.graceMs > 0 && (await secondStop(wiring.signal, config.graceMs, say))) {
+        await cancelRunning(api, result, say);
+        info.batchesStillRunning = '';
+      }
     },
   }) as AsyncIterable<MappedTableRow<O>>;
   return {
@@ -166,6 +170,39 @@ function embedderAsProvider(embedder: Embedder): Provider {
     },
     close: () => embedder.close(),
   };
+}
+
+/**
+ * After a Ctrl-C left batches running: whether a second Ctrl-C comes within the grace period (then
+ * the batches are cancelled). The end of the grace period aborts the same signal, for another reason.
+ */
+function secondStop(signal: AbortSignal, graceMs: number, say: (line: string) => void): Promise<boolean> {
+  say(`llmap: press Ctrl-C again within ${graceMs < 1000 ? `${graceMs}ms` : `${Math.round(graceMs / 1000)}s`} to cancel them instead`);
+  const bySignal = () => /^stopped by SIG/.test(String((signal.reason as Error | undefined)?.message));
+  if (signal.aborted) return Promise.resolve(bySignal());
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, graceMs);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(bySignal());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Asks the server to cancel each batch left running; a later run still collects what they finished. */
+async function cancelRunning(api: BatchApi, result: BatchRunResult, say: (line: string) => void): Promise<void> {
+  for (const rec of result.running) {
+    try {
+      const b = await api.cancel(rec.batchId!, AbortSignal.timeout(30_000));
+      say(`llmap: batch ${b.id}: ${b.status}`);
+    } catch (err) {
+      say(`llmap: could not cancel batch ${rec.batchId}: ${(err as Error).message}; llmap batch cancel tries again`);
+    }
+  }
 }
 
 /** What became of the batches: always said when some are left running, since the user must come back for them. */

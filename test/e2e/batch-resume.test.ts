@@ -59,8 +59,9 @@ async function setUp(vendor: Vendor, batches: BatchOptions) {
   return { out, cacheDir, endpoint, args: ['run', input, '-c', 'text', ...endpoint, '-o', out, '--mode', 'batch'] };
 }
 
+/** The run in a child process; after a Ctrl-C it waits --grace (300 ms here) for a second one that would cancel its batches. */
 function start(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: baseEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args, '--grace', '300ms'], { env: baseEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
@@ -124,6 +125,7 @@ describe.each(Object.keys(vendors) as Vendor[])('%s: Ctrl-C while waiting', (ven
     expect(run.stderr()).toContain(
       `llmap: 1 batch is still running on the server (${batch.id}); run the same command again to collect the answers (llmap batch status lists them, llmap batch cancel cancels them)`,
     );
+    expect(run.stderr()).toContain('llmap: press Ctrl-C again within 300ms to cancel them instead\n');
     expect(existsSync(f.out)).toBe(false);
 
     const status = await runCli(['batch', 'status', ...f.endpoint], { env });
@@ -215,5 +217,23 @@ describe('a profile with "mode": "batch"', () => {
     expect(readFileSync(f.out, 'utf8')).toBe(expected);
     expect(server!.batches.created).toBe(1);
     expect(server!.requests.some((r) => r.path === '/v1/chat/completions')).toBe(false);
+  });
+});
+
+describe('a second Ctrl-C', () => {
+  it('cancels the batches left running; exit 130', async () => {
+    const f = await setUp('anthropic', { completeAfterMs: 3_600_000, anthropicMaxRequests: 100_000 });
+    const child = spawn(process.execPath, [BIN, ...f.args, '--grace', '30s'], { env: baseEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+    while (!server!.requests.some((r) => vendors.anthropic.poll(r))) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    while (!stderr.includes('press Ctrl-C again')) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    expect(await exit).toBe(130);
+    const [batch] = server!.batches.batches;
+    expect(batch.processing_status).toBe('canceling');
+    expect(stderr).toContain(`llmap: press Ctrl-C again within 30s to cancel them instead\nllmap: SIGINT again: aborting the calls in flight\nllmap: batch ${batch.id}: canceling\n`);
   });
 });

@@ -40,8 +40,8 @@ export interface BatchEngineOptions<O extends RowOutcome> {
    * error message.
    */
   fallback?: (key: string) => Promise<CachedResponse | { error: string }>;
-  /** Told how the batches went, before any row is yielded. */
-  onBatches?: (result: BatchRunResult) => void;
+  /** Told how the batches went, before any row is yielded (and awaited: it may cancel batches left running). */
+  onBatches?: (result: BatchRunResult) => void | Promise<void>;
 }
 
 interface Entry {
@@ -109,7 +109,7 @@ export async function* mapRowsBatch<O extends RowOutcome>(rows: AsyncIterable<Ro
     throw err;
   }
   if (opts.fallback && !result.stopped && result.failed.size > 0) await fallBack(result, opts.fallback, opts.cache, opts.log);
-  opts.onBatches?.(result);
+  await opts.onBatches?.(result);
 
   for (const e of entries) {
     let outcome = early.get(e.index);
