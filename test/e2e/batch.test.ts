@@ -152,6 +152,18 @@ describe('batch mode limits and refusals', () => {
     expect(server!.batches.submitted.sort()).toEqual(Array.from({ length: ROWS }, (_, i) => `row ${i}`).sort());
   });
 
+  it("OpenAI's enqueued limit: a refused batch waits for the running ones, one alone over it is halved; each row once", async () => {
+    const ROWS = 12;
+    const f = await setUp({ maxEnqueued: 5, completeAfterMs: 50 }, ROWS);
+    const run = await runCli(['run', f.input, '-c', 'text', '-m', 'test', '--base-url', `${server!.url}/v1`, '--cache-dir', f.cacheDir, '-o', f.out, '--mode', 'batch'], { env });
+    expect(run.code).toBe(0);
+    expect(readFileSync(f.out, 'utf8')).toBe(expected(ROWS));
+    expect(run.stderr).toContain('llmap: OpenAI has no room in its queue for a batch of 12 requests; sending it as two');
+    expect(run.stderr).toMatch(/llmap: OpenAI's queue is full; the \d requests of batch batch_\w+ go again once the batches running end/);
+    expect(server!.batches.submitted.sort()).toEqual(Array.from({ length: ROWS }, (_, i) => `row ${i}`).sort());
+    expect(server!.batches.batches.filter((b) => b.status === 'completed').every((b) => b.request_counts.total <= 5)).toBe(true);
+  });
+
   it('a preset without a batch endpoint is refused before anything is sent', async () => {
     const f = await setUp({}, 2);
     const run = await runCli(['run', f.input, '-c', 'text', '-m', 'llama', '-p', 'groq', '--mode', 'batch', '--cache-dir', f.cacheDir], { env: { GROQ_API_KEY: 'k' } });

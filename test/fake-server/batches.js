@@ -26,6 +26,7 @@ export function createBatches(options = {}, { answer = echoAnswer, dimension = 8
     maxFileBytes = 200 * 1024 * 1024,
     anthropicMaxRequests = 100_000,
     anthropicMaxBytes = 256 * 1024 * 1024,
+    maxEnqueued = Infinity,
   } = options;
   let files, batches, submitted, seenPrompts, created, draws, ids;
   const reset = () => {
@@ -110,8 +111,11 @@ export function createBatches(options = {}, { answer = echoAnswer, dimension = 8
       metadata: body.metadata ?? null,
     };
     const tooMany = lines.length > maxRequests;
-    if (!tooMany) for (const l of lines) submitted.push(promptOf(l.body));
-    batches.set(b.id, { vendor: 'openai', wire: b, lines, number, createdMs: now(), tooMany, expires: number <= expireFirst });
+    const enqueued = [...batches.values()].filter((s) => s.vendor === 'openai' && s.queued).reduce((n, s) => n + s.lines.length, 0);
+    const overQueue = !tooMany && enqueued + lines.length > maxEnqueued;
+    const queued = !tooMany && !overQueue;
+    if (queued) for (const l of lines) submitted.push(promptOf(l.body));
+    batches.set(b.id, { vendor: 'openai', wire: b, lines, number, createdMs: now(), tooMany, overQueue, queued, expires: number <= expireFirst });
     return [200, b];
   }
 
@@ -119,10 +123,13 @@ export function createBatches(options = {}, { answer = echoAnswer, dimension = 8
   function advanceOpenAI(state) {
     const b = state.wire;
     if (['completed', 'failed', 'expired', 'cancelled'].includes(b.status)) return b;
-    if (state.tooMany) {
+    if (state.tooMany || state.overQueue) {
       b.status = 'failed';
       b.failed_at = seconds();
-      b.errors = { object: 'list', data: [{ code: 'too_many_tasks', line: null, message: `The batch has ${state.lines.length} requests; the limit is ${maxRequests}.`, param: null }] };
+      const error = state.tooMany
+        ? { code: 'too_many_tasks', message: `The batch has ${state.lines.length} requests; the limit is ${maxRequests}.` }
+        : { code: 'token_limit_exceeded', message: `Enqueued token limit reached for ${state.lines[0]?.body?.model} in organization org-fake. Limit: ${maxEnqueued} enqueued tokens. Please try again once some in_progress batches have been completed.` };
+      b.errors = { object: 'list', data: [{ ...error, line: null, param: null }] };
       return b;
     }
     if (b.status === 'cancelling') return endOpenAI(state, 'cancelled');
@@ -155,6 +162,7 @@ export function createBatches(options = {}, { answer = echoAnswer, dimension = 8
       }
     });
     const t = seconds();
+    state.queued = false;
     b.status = status;
     b.finalizing_at = t;
     b[`${status}_at`] = t;

@@ -205,6 +205,11 @@ export interface BatchOptions {
   expiredShare?: number;
   /** OpenAI: more requests in a batch's file than this and the batch ends `failed` (`too_many_tasks`); default 50,000. */
   maxRequests?: number;
+  /**
+   * OpenAI: the enqueued limit, counted in requests (the real one is in tokens): a batch created while
+   * the batches not yet ended hold more than this with it ends `failed` (`token_limit_exceeded`).
+   */
+  maxEnqueued?: number;
   /** OpenAI: a `purpose=batch` file upload larger than this gets 400 `File is too large.`; default 200 MB. */
   maxFileBytes?: number;
   /** Anthropic: more requests than this in one batch gets 400 invalid_request_error; default 100,000. */

@@ -83,6 +83,8 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
     for (const k of rec.keys) covered.add(k);
   }
   const fresh = [...needed].filter((k) => !covered.has(k));
+  /** Requests waiting for room in the vendor's queue (see park). */
+  const parked: { keys: string[]; round: number }[] = [];
 
   /** A call to the batch endpoint, retried on transient failures; an abort or a stop ends it. */
   async function call<T>(fn: () => Promise<T>): Promise<T> {
@@ -170,7 +172,7 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
   }
 
   /** A batch refused for its size: retired (before its halves exist, so a crash can only leave keys unsubmitted), then halved. */
-  async function split(rec: BatchRecord, why: string): Promise<void> {
+  async function split(rec: BatchRecord, why: string, refusal = 'refused a batch of %n requests as too large'): Promise<void> {
     rec.state = 'cancelled';
     await save(rec);
     if (rec.keys.length === 1) {
@@ -178,15 +180,29 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
       return;
     }
     const half = Math.ceil(rec.keys.length / 2);
-    opts.log(`llmap: ${api.vendor} refused a batch of ${rec.keys.length} requests as too large; sending it as two`);
+    opts.log(`llmap: ${api.vendor} ${refusal.replace('%n', String(rec.keys.length))}; sending it as two`);
     await submit(rec.keys.slice(0, half), rec.round);
     await submit(rec.keys.slice(half), rec.round);
+  }
+
+  /**
+   * A batch refused because the batches already queued fill the vendor's queue: retired, and its
+   * requests sent again once those end (until then they are in no record, so a crash cannot send them twice).
+   */
+  async function park(rec: BatchRecord): Promise<void> {
+    rec.state = 'cancelled';
+    await save(rec);
+    parked.push({ keys: rec.keys, round: rec.round });
+    opts.log(`llmap: ${api.vendor}'s queue is full; the ${rec.keys.length} requests of batch ${rec.batchId} go again once the batches running end`);
   }
 
   /** Stores the results of an ended batch; resubmits its failures while retries are left. */
   async function collect(rec: BatchRecord, b: RemoteBatch): Promise<void> {
     if (b.refused !== undefined) {
       if (b.tooBig && rec.keys.length > 1) return split(rec, b.refused);
+      if (b.queueFull && active.some((r) => r !== rec && r.state === 'submitted')) return park(rec);
+      // Refused for the queue with nothing else queued: this batch alone is over the limit.
+      if (b.queueFull && rec.keys.length > 1) return split(rec, b.refused, 'has no room in its queue for a batch of %n requests');
       rec.state = 'collected';
       await save(rec);
       failAll(rec, `${api.vendor} refused batch ${b.id}: ${b.refused}`);
@@ -258,6 +274,9 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
   async function poll(): Promise<void> {
     let delay = opts.pollMs;
     for (;;) {
+      if (!active.some((r) => r.state === 'submitted') && parked.length > 0 && !opts.stop.aborted) {
+        for (const { keys, round } of parked.splice(0)) await submit(keys, round);
+      }
       const pending = active.filter((r) => r.state === 'submitted');
       if (pending.length === 0) return;
       if (opts.stop.aborted) return;

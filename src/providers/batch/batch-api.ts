@@ -15,6 +15,8 @@ export interface RemoteBatch {
   refused?: string;
   /** Whether the refusal was for its size (too many requests): splitting it helps. */
   tooBig?: boolean;
+  /** Whether the refusal was for the requests already queued (OpenAI's enqueued-token limit): it fits once others end. */
+  queueFull?: boolean;
   counts: { total: number; succeeded: number; failed: number };
   /** Creation time, ms since epoch. */
   createdAt: number;
