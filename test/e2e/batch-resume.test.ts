@@ -208,12 +208,18 @@ describe('llmap batch resume and cancel', () => {
 });
 
 describe('a profile with "mode": "batch"', () => {
-  it('runs in batch mode without the flag', async () => {
+  it('runs in batch mode without the flag, and costs half the profile\'s price', async () => {
     const f = await setUp('openai', { maxRequests: 50_000 });
     const config = path.join(path.dirname(f.out), 'llmap.json');
-    writeFileSync(config, JSON.stringify({ profiles: { overnight: { mode: 'batch' } } }));
-    const run = await runCli([...f.args.filter((a) => a !== '--mode' && a !== 'batch'), '--config', config, '--profile', 'overnight'], { env });
+    writeFileSync(config, JSON.stringify({ profiles: { overnight: { mode: 'batch', price: { input: 1, output: 2 } } } }));
+    const reportFile = path.join(path.dirname(f.out), 'report.json');
+    const run = await runCli([...f.args.filter((a) => a !== '--mode' && a !== 'batch'), '--config', config, '--profile', 'overnight', '--report', reportFile], { env });
     expect(run.code).toBe(0);
+    // 12 rows of 2 input and 2 output tokens (the fake counts words): 24 × $1 + 24 × $2 per million, halved.
+    const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+    expect(report.cost).toBe(0.000036);
+    expect(report.price).toEqual({ input: 0.5, output: 1, source: 'profile, batch discount 50%' });
+    expect(run.stderr).toContain('  price $0.50 in / $1.00 out per million tokens, from the profile, batch discount 50%');
     expect(readFileSync(f.out, 'utf8')).toBe(expected);
     expect(server!.batches.created).toBe(1);
     expect(server!.requests.some((r) => r.path === '/v1/chat/completions')).toBe(false);
