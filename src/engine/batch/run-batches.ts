@@ -7,6 +7,7 @@
  * Never twice: a record is saved before each batch is created (batch-store.ts), and a record left
  * without a batch id by a crash is looked up on the server before anything is created for it.
  */
+import pMap from 'p-map';
 import type { CachedResponse, ResponseCache } from '../../cache/cache.js';
 import { ProviderError } from '../../errors.js';
 import { BatchTooLargeError, customIdOf, type BatchApi, type RemoteBatch } from '../../providers/batch/batch-api.js';
@@ -59,6 +60,9 @@ export interface BatchRunResult {
   /** From the first submission (or adoption) until the last result was stored. */
   waitedMs: number;
 }
+
+/** Answers being written to the cache at once while a batch is collected. */
+const STORES_IN_FLIGHT = 64;
 
 /** Transient failures of the batch calls themselves (not of the requests inside). */
 const CALL_ATTEMPTS = 5;
@@ -212,21 +216,29 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
     const byCustomId = new Map(rec.keys.map((k) => [customIdOf(k), k]));
     const failures = new Map<string, string>();
     const seen = new Set<string>();
+    const answers: [string, CachedResponse][] = [];
     for await (const line of callIterable(() => api.results(b.id, opts.signal))) {
       const key = byCustomId.get(line.customId);
       if (key === undefined || seen.has(key)) continue;
       seen.add(key);
       if (line.ok) {
         const { text, finishReason, usage } = line.result;
-        const value: CachedResponse = { text, finishReason, usage, storedAt: Date.now() };
+        answers.push([key, { text, finishReason, usage, storedAt: Date.now() }]);
+      } else failures.set(key, line.error);
+    }
+    // Stored many at a time (one at a time, a store's commit per answer dominates a large batch).
+    await pMap(
+      answers,
+      async ([key, value]) => {
         // In the cache before the row counts as done: a crash after this never pays for it again.
         await opts.cache.set(key, value);
         result.answered.set(key, value);
         result.failed.delete(key);
         result.attempts.set(key, rec.round + 1);
         opts.onAnswered?.(key, value, rec.round + 1);
-      } else failures.set(key, line.error);
-    }
+      },
+      { concurrency: STORES_IN_FLIGHT },
+    );
     for (const k of rec.keys) if (!seen.has(k)) failures.set(k, `no result for this request in batch ${b.id} (${b.status})`);
     for (const k of failures.keys()) result.attempts.set(k, rec.round + 1);
     rec.state = 'collected';
