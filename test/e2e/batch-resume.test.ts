@@ -243,3 +243,31 @@ describe('a second Ctrl-C', () => {
     expect(stderr).toContain(`llmap: press Ctrl-C again within 30s to cancel them instead\nllmap: SIGINT again: aborting the calls in flight\nllmap: batch ${batch.id}: canceling\n`);
   });
 });
+
+describe('a batch never created, holding rows of another input too', () => {
+  it('is retired; each input submits its own rows, each once', async () => {
+    const f = await setUp('openai', { maxRequests: 50_000 });
+    const run = start(f.args);
+    server!.setBehavior((req) => {
+      if (!vendors.openai.create(req)) return undefined;
+      run.child.kill('SIGKILL');
+      return { hang: true };
+    });
+    expect((await run.exit).signal).toBe('SIGKILL');
+    server!.setBehavior(undefined);
+
+    // Another input with the first half of the rows, same endpoint and cache.
+    const half = path.join(path.dirname(f.out), 'half.csv');
+    writeFileSync(half, 'id,text\n' + Array.from({ length: 6 }, (_, i) => `${i},row ${i}`).join('\n') + '\n');
+    const halfOut = path.join(path.dirname(f.out), 'half.out.csv');
+    const first = await runCli(['run', half, '-c', 'text', ...f.endpoint, '-o', halfOut, '--mode', 'batch'], { env });
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/llmap: batch llmap-\S+ was never created; submitting its 6 requests of this input anew/);
+    expect(readFileSync(halfOut, 'utf8')).toBe(expected.split('\n').slice(0, 7).join('\n') + '\n');
+
+    const all = await runCli(f.args, { env });
+    expect(all.code).toBe(0);
+    expect(readFileSync(f.out, 'utf8')).toBe(expected);
+    expect(server!.batches.submitted.sort()).toEqual(everyRowOnce);
+  });
+});

@@ -141,7 +141,8 @@ function outcomeOf(e: Entry, result: BatchRunResult, counted: Set<string>): [Row
   if (error !== undefined) {
     return [{ index, status: 'failed', text: '', finishReason: null, usage: {}, error, attempts: result.attempts.get(e.key!) ?? 1 }];
   }
-  return [{ index, status: 'failed', text: '', finishReason: null, usage: {}, attempts: 0, stopped: true }];
+  if (result.stopped) return [{ index, status: 'failed', text: '', finishReason: null, usage: {}, attempts: 0, stopped: true }];
+  return [{ index, status: 'failed', text: '', finishReason: null, usage: {}, attempts: 0, error: 'no answer was collected for this request; run again to submit it' }];
 }
 
 /** Sends the failed requests as realtime calls, a few at a time; each answer is cached before it counts. */

@@ -51,7 +51,7 @@ export interface BatchRunResult {
   failed: Map<string, string>;
   /** Submissions per key (1 + resubmissions). */
   attempts: Map<string, number>;
-  /** The run was stopped while batches were still running. */
+  /** The run was stopped (Ctrl-C) before every request was answered or failed: batches may still be running. */
   stopped: boolean;
   /** The records still running on the server (after a stop). */
   running: BatchRecord[];
@@ -135,7 +135,13 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
       }
       const bodies = rec.keys.map((k) => opts.bodyOf(k));
       if (bodies.some((b) => b === undefined)) {
-        opts.log(`llmap: batch ${rec.label} was never created and its rows are not in this input; run the command that made it to submit it`);
+        // Not on the server (looked for above), and not all its requests are known here: retired,
+        // and this input's own requests submitted anew (the others go when their own input runs).
+        rec.state = 'cancelled';
+        await save(rec);
+        const mine = rec.keys.filter((k, i) => bodies[i] !== undefined);
+        opts.log(`llmap: batch ${rec.label} was never created; submitting its ${mine.length} requests of this input anew`);
+        await submit(mine, rec.round);
         return;
       }
       const lines = rec.keys.map((k, i) => api.line(customIdOf(k), bodies[i]));
@@ -147,16 +153,16 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
         return submitted(rec, b);
       } catch (err) {
         if (err instanceof BatchTooLargeError) return split(rec, err.message);
-        // The create may have reached the server even though its answer did not reach us: look before trying again.
-        if (!(err instanceof ProviderError) || !err.retryable || attempt >= CALL_ATTEMPTS) {
-          if (err instanceof ProviderError && !err.fatal && err.kind !== 'aborted') {
-            rec.state = 'cancelled';
-            await save(rec);
-            failAll(rec, err.message);
-            return;
-          }
-          throw err;
+        // A refusal (4xx) means no batch was made: the record is retired and its rows fail.
+        if (err instanceof ProviderError && !err.retryable && !err.fatal && err.kind !== 'aborted') {
+          rec.state = 'cancelled';
+          await save(rec);
+          failAll(rec, err.message);
+          return;
         }
+        // Otherwise the create may have reached the server though its answer did not reach us: the
+        // record stays an intent (a later run looks for its batch first), and here we look before trying again.
+        if (!(err instanceof ProviderError) || attempt >= CALL_ATTEMPTS) throw err;
         await sleep(err.retryAfterMs ?? backoffDelay(policy, attempt), opts.signal);
         lookFirst = true;
       }
@@ -279,7 +285,7 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
     result.stopped = true;
   }
   result.running = active.filter((r) => r.state === 'submitted');
-  if (result.running.length > 0) result.stopped = true;
+  if (result.running.length > 0 || opts.stop.aborted) result.stopped = true;
   result.waitedMs = Date.now() - started;
   return result;
 
