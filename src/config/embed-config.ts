@@ -10,7 +10,7 @@ import { presetEndpoint } from './apply-preset.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
 import { loadProfileOptions } from './load-profile-options.js';
 import { parseWholeNumber } from './parse-values.js';
-import { resolveBatchFallback, resolveMode, type BatchFallback, type RunMode } from './run-mode.js';
+import { parseMode, resolveBatchFallback, resolveMode, type BatchFallback, type RunMode } from './run-mode.js';
 
 /** The options of `llmap embed` as commander hands them over (strings, unvalidated). */
 export interface RawEmbedOptions extends RawCallOptions {
@@ -76,6 +76,7 @@ export function resolveEmbedConfig(
   if (raw.model === undefined && kind !== 'echo') {
     throw new UsageError('missing --model: name the embedding model, e.g. -m text-embedding-3-small');
   }
+  parseMode(raw.mode);
   const call = resolveCallConfig(raw, env, defaultCacheDirOf);
   const mode = resolveMode(raw.mode, call);
   const batchSize = raw.batchSize === undefined ? DEFAULT_BATCH_SIZE : parseWholeNumber('--batch-size', raw.batchSize, 1, 100_000);

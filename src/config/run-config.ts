@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { checkOutputIsNotInput } from './same-file.js';
 import { resolveCallConfig, type CallConfig, type RawCallOptions } from './call-config.js';
 import { parseWholeNumber } from './parse-values.js';
-import { resolveBatchFallback, resolveMode, type BatchFallback, type RunMode } from './run-mode.js';
+import { parseMode, resolveBatchFallback, resolveMode, type BatchFallback, type RunMode } from './run-mode.js';
 import { resolvePricing, type Pricing } from '../report/price-table.js';
 import { batchPricing } from '../report/batch-price.js';
 
@@ -74,6 +74,7 @@ export function resolveRunConfig(
   defaultCacheDir: () => string,
 ): RunConfig {
   const prompt = resolvePrompt(raw);
+  parseMode(raw.mode);
   const call = resolveCallConfig(raw, env, defaultCacheDir, { keyRequired: !raw.dryRun });
   const limit = raw.limit === undefined ? undefined : parseWholeNumber('--limit', raw.limit, 0);
   const outputColumn = raw.outputColumn ?? 'response';

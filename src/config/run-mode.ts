@@ -6,12 +6,17 @@ import { parseChoice } from './parse-values.js';
 
 export type RunMode = 'realtime' | 'batch';
 
+/** The --mode value alone, checked before anything else (a typo is told first). */
+export function parseMode(raw: string | undefined): RunMode {
+  return parseChoice('--mode', raw ?? 'realtime', ['realtime', 'batch'] as const);
+}
+
 /**
  * The mode; batch needs a vendor with a batch endpoint and the cache (answers are stored there and
  * the batches recorded beside it). Checked before anything is read or sent.
  */
 export function resolveMode(raw: string | undefined, call: CallConfig): RunMode {
-  const mode = parseChoice('--mode', raw ?? 'realtime', ['realtime', 'batch'] as const);
+  const mode = parseMode(raw);
   if (mode === 'realtime') return mode;
   checkBatchSupport(call.providerName);
   if (call.cacheDir === undefined) {
