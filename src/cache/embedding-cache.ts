@@ -19,7 +19,9 @@ export interface EmbeddingCache {
   set(key: string, value: CachedEmbedding): Promise<void>;
 }
 
-const MARK = 'embedding';
+/** The finishReason marking a stored embedding. */
+export const EMBEDDING_MARK = 'embedding';
+const MARK = EMBEDDING_MARK;
 
 /** An embedding cache over `cache`; closing stays with the owner of `cache`. */
 export function embeddingCache(cache: ResponseCache): EmbeddingCache {

@@ -17,7 +17,7 @@ import { isHtmlReportPath, writeReportFile } from '../report/run-report.js';
 import { UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { openCache } from './open-resources.js';
+import { chatCacheKey, openCache, providerOptions } from './open-resources.js';
 
 /** What the dry run shares with the run it stands in for. */
 export interface DryRunInputs {
@@ -47,6 +47,7 @@ export async function dryRunCommand(inputs: DryRunInputs, cli: CliContext): Prom
   // A typed run sends the schema with every request (as response_format, a tool or in the system message).
   const perRequest = schemaTokens(config, counter);
   const cache = await openCache(config);
+  const batches = config.mode === 'batch' ? await batchCounter(config) : undefined;
   let counts;
   try {
     const rows = config.limit === undefined ? inputs.source.rows : take(inputs.source.rows, config.limit);
@@ -57,6 +58,7 @@ export async function dryRunCommand(inputs: DryRunInputs, cli: CliContext): Prom
       cacheKey: inputs.cacheKey,
       countTokens: perRequest === 0 ? counter.count : (request) => counter.count(request) + perRequest,
       repeatsAreHits: config.cacheDir !== undefined && (config.cacheMode === 'rw' || config.cacheMode === 'read'),
+      ...(batches && { onSend: batches.add }),
     });
   } finally {
     await cache.close();
@@ -68,8 +70,26 @@ export async function dryRunCommand(inputs: DryRunInputs, cli: CliContext): Prom
     inputTokensMethod: perRequest === 0 ? counter.method : `${counter.method}; the schema adds ${perRequest} per request`,
     maxCostUsd: config.maxCostUsd,
     run: inputs.run,
+    ...(batches && { batches: batches.report() }),
   });
   if (config.reportPath) await writeReportFile(config.reportPath, report);
   cli.stdout.write(formatDryRun(report, config.params.maxTokens));
   return EXIT.ok;
+}
+
+/** Packs the requests of a --mode batch dry run into batches as the run would (by count and bytes). */
+async function batchCounter(config: RunConfig) {
+  const { createBatchApi } = await import('../providers/batch/factory.js');
+  const { BatchPacker } = await import('../engine/batch/split-batches.js');
+  const { bodyBuilder } = await import('./batch-run.js');
+  const { customIdOf } = await import('../providers/batch/batch-api.js');
+  // Building the client makes no connection; it only knows the vendor's limits and line format.
+  const api = await createBatchApi(providerOptions(config));
+  const body = await bodyBuilder(config);
+  const key = chatCacheKey(config);
+  const packer = new BatchPacker(api.maxRequests, api.maxBytes);
+  return {
+    add: (request: ChatRequest) => void packer.add(Buffer.byteLength(api.line(customIdOf(key(request)), body(request))) + 1),
+    report: () => ({ count: packer.batches, maxRequests: api.maxRequests, maxBytes: api.maxBytes, vendor: api.vendor }),
+  };
 }

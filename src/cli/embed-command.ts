@@ -25,6 +25,8 @@ export function registerEmbedCommand(program: Command, cli: CliContext, setExitC
   addReportOptions(embed);
   embed
     .option('--limit <n>', 'only the first n rows')
+    .option('--mode <mode>', "realtime (default) or batch (OpenAI's Batch API: half the price, answers within 24h; same output)")
+    .option('--batch-fallback <how>', 'with --mode batch: requests that failed in their batch go in a new batch (batch, default) or as realtime calls (realtime)')
     .option('--grace <duration>', 'after Ctrl-C, how long requests in flight may finish (default 10s)')
     .option('--relax-column-count', 'accept CSV rows with more or fewer cells than the header (pad with empty cells, drop extras)')
     .action(async (input: string, opts: RawEmbedOptions) => {

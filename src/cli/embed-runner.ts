@@ -52,6 +52,7 @@ async function embedWithSink(
   cli: CliContext,
   inputFormat: TableFormat,
 ): Promise<number> {
+  const info = runInfo(config);
   return runTable<EmbedOutcome>({
     settings: config,
     inputRows: source.rows,
@@ -59,9 +60,11 @@ async function embedWithSink(
     sink,
     cli,
     stats: new RunStats(),
-    runInfo: runInfo(config),
+    runInfo: info,
     price: config.price,
-    async start({ rows, observer, signal, stop }) {
+    async start(wiring) {
+      if (config.mode === 'batch') return (await import('./batch-run.js')).startEmbedBatchEngine(config, textOf, wiring, cli, info);
+      const { rows, observer, signal, stop } = wiring;
       const { client: embedder, cache, close } = await openClientAndCache(config, () => openEmbedder(config));
       const mapped = embedRows(rows, {
         embedder,
@@ -104,5 +107,7 @@ function runInfo(config: EmbedConfig) {
     rpm: config.requestsPerMinute ?? null,
     tpm: config.tokensPerMinute ?? null,
     cache: config.cacheDir === undefined ? null : describeCacheLocation(parseCacheUri(config.cacheUri, config.cacheDir)),
+    // Only when batch: a realtime report keeps the shape it always had.
+    ...(config.mode === 'batch' && { mode: 'batch' }),
   };
 }

@@ -6,6 +6,7 @@ import { InputError, UsageError, describeError } from '../errors.js';
 import type { RawRunOptions } from '../config/run-config.js';
 import { addCacheOptions, addEndpointOptions, addSchemaOptions, addGenerationOptions, addLimitOptions, addReportOptions } from './call-options.js';
 import { registerAskCommand } from './ask-command.js';
+import { registerBatchCommand } from './batch-command.js';
 import { registerCacheCommand } from './cache-command.js';
 import { processContext, type CliContext } from './context.js';
 import { addParquetOptions } from './parquet-options.js';
@@ -49,6 +50,8 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
   addReportOptions(run);
   run
     .option('--limit <n>', 'only the first n rows')
+    .option('--mode <mode>', 'realtime (default: one request per row) or batch (the provider\'s batch endpoint: half the price, answers within 24h; same output)')
+    .option('--batch-fallback <how>', 'with --mode batch: requests that failed in their batch go in a new batch (batch, default) or as realtime calls (realtime)')
     .option('--dry-run', 'send nothing: count the rows, cache hits, requests, tokens and the cost range the run would have')
     .option('--max-cost <usd>', 'start no new calls once this many US dollars are spent (exit 2); needs a known price')
     .option('--grace <duration>', 'after Ctrl-C, how long calls in flight may finish (default 10s)')
@@ -67,6 +70,7 @@ export function buildProgram(cli: CliContext, setExitCode: (code: number) => voi
   registerAskCommand(program, cli, setExitCode);
   registerReportCommand(program, cli, setExitCode);
   registerWorkerCommand(program, cli, setExitCode);
+  registerBatchCommand(program, cli, setExitCode);
   addHelpExamples(program);
   return program;
 }

@@ -86,6 +86,7 @@ async function runWithSink(
 ): Promise<number> {
   let spendLimit: SpendLimit | undefined;
   const stats = new RunStats({ price: config.pricing, typed: config.answerSchema !== undefined });
+  const info = runInfo(config);
   return runTable<RowOutcome>({
     settings: config,
     inputRows: source.rows,
@@ -93,10 +94,11 @@ async function runWithSink(
     sink,
     cli,
     stats,
-    runInfo: runInfo(config),
+    runInfo: info,
     price: config.pricing,
     async start(wiring) {
       if (config.queue) return (await import('./queue-run.js')).startQueued(config, render, wiring, cli);
+      if (config.mode === 'batch') return (await import('./batch-run.js')).startBatchEngine(config, render, wiring, cli, info);
       const { rows, observer, signal, stop } = wiring;
       const { client: provider, cache, close } = await openClientAndCache(config, () => openTypedProvider(config, cli));
       const mapped = mapRows(rows, {
@@ -163,5 +165,7 @@ function runInfo(config: RunConfig) {
     rpm: config.requestsPerMinute ?? null,
     tpm: config.tokensPerMinute ?? null,
     cache: config.cacheDir === undefined ? null : describeCacheLocation(parseCacheUri(config.cacheUri, config.cacheDir)),
+    // Only when batch: a realtime report keeps the shape it always had.
+    ...(config.mode === 'batch' && { mode: 'batch' }),
   };
 }

@@ -12,6 +12,7 @@ import { loadProfileOptions } from './load-profile-options.js';
 import { resolveParquetOptions, type RawParquetOptions } from './parquet-config.js';
 import { parseWholeNumber } from './parse-values.js';
 import type { ParquetWriteOptions } from '../io/parquet-options.js';
+import { parseMode, resolveBatchFallback, resolveMode, type BatchFallback, type RunMode } from './run-mode.js';
 
 /** The options of `llmap embed` as commander hands them over (strings, unvalidated). */
 export interface RawEmbedOptions extends RawCallOptions, RawParquetOptions {
@@ -24,6 +25,10 @@ export interface RawEmbedOptions extends RawCallOptions, RawParquetOptions {
   outputColumn?: string;
   limit?: string;
   relaxColumnCount?: boolean;
+  /** --mode: realtime or batch. */
+  mode?: string;
+  /** --batch-fallback: batch or realtime. */
+  batchFallback?: string;
 }
 
 /** A validated `llmap embed`. */
@@ -43,6 +48,9 @@ export interface EmbedConfig extends CallConfig {
   outputColumn: string;
   limit?: number;
   relaxColumnCount: boolean;
+  mode: RunMode;
+  /** Where requests that failed in their batch go. */
+  batchFallback: BatchFallback;
 }
 
 /** Texts per request by default: OpenAI takes up to 2,048, many compatible servers far fewer. */
@@ -72,7 +80,9 @@ export function resolveEmbedConfig(
   if (raw.model === undefined && kind !== 'echo') {
     throw new UsageError('missing --model: name the embedding model, e.g. -m text-embedding-3-small');
   }
+  parseMode(raw.mode);
   const call = resolveCallConfig(raw, env, defaultCacheDirOf);
+  const mode = resolveMode(raw.mode, call);
   const batchSize = raw.batchSize === undefined ? DEFAULT_BATCH_SIZE : parseWholeNumber('--batch-size', raw.batchSize, 1, 100_000);
   const dimensions = raw.dimensions === undefined ? undefined : parseWholeNumber('--dimensions', raw.dimensions, 1, 1_000_000);
   const limit = raw.limit === undefined ? undefined : parseWholeNumber('--limit', raw.limit, 0);
@@ -94,5 +104,7 @@ export function resolveEmbedConfig(
     outputColumn,
     ...(limit !== undefined && { limit }),
     relaxColumnCount: raw.relaxColumnCount ?? false,
+    mode,
+    batchFallback: resolveBatchFallback(raw.batchFallback, mode),
   };
 }

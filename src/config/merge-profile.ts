@@ -20,6 +20,7 @@ const FIELDS = [
   ['timeout', 'timeout'],
   ['schemaMode', 'schemaMode'],
   ['schemaRetries', 'schemaRetries'],
+  ['mode', 'mode'],
 ] as const satisfies readonly (readonly [keyof Profile, string])[];
 
 /** Fields that only make sense with the profile's own provider. */

@@ -91,6 +91,7 @@ export const profileSchema = z
       fields: text('field syntax such as "label: enum(a, b); score: number"'),
       schemaMode: z.enum(SCHEMA_MODES, { error: expected(`one of ${SCHEMA_MODES.join(', ')}`) }),
       schemaRetries: wholeNumber(0, 20),
+      mode: z.enum(['realtime', 'batch'], { error: expected('"realtime" or "batch"') }),
     },
     { error: expected('an object of settings') },
   )

@@ -12,6 +12,8 @@ import { parseWholeNumber } from './parse-values.js';
 import type { ParquetWriteOptions } from '../io/parquet-options.js';
 import { resolvePricing, type Pricing } from '../report/price-table.js';
 import { parseQueueConfig, type QueueConfig } from './queue-config.js';
+import { parseMode, resolveBatchFallback, resolveMode, type BatchFallback, type RunMode } from './run-mode.js';
+import { batchPricing } from '../report/batch-price.js';
 
 /** The options of `llmap run` as commander hands them over (strings, unvalidated). */
 export interface RawRunOptions extends RawCallOptions, RawTypedOptions, RawParquetOptions {
@@ -33,6 +35,10 @@ export interface RawRunOptions extends RawCallOptions, RawTypedOptions, RawParqu
   queue?: string;
   /** --chunk-size: rows per queued chunk. */
   chunkSize?: string;
+  /** --mode: realtime or batch. */
+  mode?: string;
+  /** --batch-fallback: batch or realtime. */
+  batchFallback?: string;
 }
 
 /** How each row's prompt is made. */
@@ -63,7 +69,13 @@ export interface RunConfig extends CallConfig, TypedConfig {
   queue?: QueueConfig;
   /** --queue with a profile naming several keys: the workers spread their calls over them. */
   apiKeyEnvs?: string[];
+  /** realtime: one request per row; batch: the vendor's batch endpoint (see engine/batch/). */
+  mode: RunMode;
+  /** Where requests that failed in their batch go. */
+  batchFallback: BatchFallback;
 }
+
+
 
 /**
  * Validates the raw options (the flags, with a profile's settings already merged in) and applies the
@@ -76,6 +88,7 @@ export function resolveRunConfig(
   defaultCacheDir: () => string,
 ): RunConfig {
   const prompt = resolvePrompt(raw);
+  parseMode(raw.mode);
   const queue = resolveQueue(raw);
   // With --queue the workers call the provider with the keys of their own environment.
   const call = resolveCallConfig(queue ? withQueueCache(raw, queue) : raw, env, defaultCacheDir, { keyRequired: !raw.dryRun && !queue, keyList: queue !== undefined });
@@ -91,7 +104,15 @@ export function resolveRunConfig(
   const output = raw.output ?? '-';
   checkOutputIsNotInput(input, output);
   const parquet = resolveParquetOptions(raw);
-  const pricing = resolvePricing({ profilePrice: call.price, providerName: call.providerName, model: call.model });
+  const mode = resolveMode(raw.mode, call);
+  // Batch requests are built as plain chat bodies, and the queue's workers answer in realtime.
+  if (mode === 'batch' && typed.answerSchema) throw new UsageError('--mode batch does not send --schema/--fields yet; run typed answers in realtime');
+  if (mode === 'batch' && queue) throw new UsageError('--mode batch and --queue do not go together: batches are submitted by this process');
+  if (mode === 'batch' && raw.maxCost !== undefined && !raw.dryRun) {
+    throw new UsageError('--max-cost cannot stop a batch part way (it is paid as a whole once it runs); see its cost first with --mode batch --dry-run');
+  }
+  const listPrice = resolvePricing({ profilePrice: call.price, providerName: call.providerName, model: call.model });
+  const pricing = mode === 'batch' ? batchPricing(listPrice) : listPrice;
   const maxCostUsd = raw.maxCost === undefined ? undefined : parseMaxCost(raw.maxCost, pricing, call.model);
   return {
     ...call,
@@ -107,6 +128,8 @@ export function resolveRunConfig(
     metadata: raw.metadata ?? false,
     limit,
     dryRun: raw.dryRun ?? false,
+    mode,
+    batchFallback: resolveBatchFallback(raw.batchFallback, mode),
     ...(maxCostUsd !== undefined && { maxCostUsd }),
     ...(pricing !== undefined && { pricing }),
     ...(queue !== undefined && { queue }),

@@ -39,6 +39,8 @@ export interface DryRunOptions {
   repeatsAreHits: boolean;
   /** Cache lookups in flight at once (a remote store answers faster in parallel). */
   lookups?: number;
+  /** Told each request the run would send (batch mode packs them into batches). */
+  onSend?: (request: ChatRequest) => void;
 }
 
 /** Counts what a run over `rows` would send. */
@@ -81,6 +83,7 @@ export async function dryRun(rows: AsyncIterable<Row>, opts: DryRunOptions): Pro
     }
     counts.requests++;
     counts.inputTokens += opts.countTokens(request);
+    opts.onSend?.(request);
   };
 
   for await (const _ of pMapIterable(firstOccurrences(), lookup, { concurrency: lookups, backpressure: lookups })) {

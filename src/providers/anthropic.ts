@@ -11,7 +11,7 @@ export { DEFAULT_MAX_TOKENS, requestBody } from './anthropic-body.js';
 
 
 /** The Messages API version this adapter speaks (the header every request must carry). */
-const ANTHROPIC_VERSION = '2023-06-01';
+export const ANTHROPIC_VERSION = '2023-06-01';
 
 /** Builds the provider: one keep-alive connection pool for the whole run. */
 export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: string): Provider {
@@ -41,7 +41,7 @@ export function createAnthropicProvider(config: ProviderConfig, apiKeyEnv?: stri
 
 
 /** `tool`: the forced tool of a typed request, whose tool_use input is the answer (as JSON text). */
-function toResult(response: Message, endpoint: string, tool?: string): ChatResult {
+export function toResult(response: Message, endpoint: string, tool?: string): ChatResult {
   if (!Array.isArray(response?.content)) {
     throw new ProviderError('bad_response', `unexpected response from ${endpoint}: no content blocks`);
   }

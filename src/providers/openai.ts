@@ -42,14 +42,14 @@ export function openAIEndpoint(config: ProviderConfig, apiKeyEnv?: string): { tr
 }
 
 /** The header carrying the key: `Authorization: Bearer`, or the one the preset names (Azure: `api-key`). */
-function authHeader(config: ProviderConfig): Record<string, string> {
+export function authHeader(config: ProviderConfig): Record<string, string> {
   if (config.apiKey === undefined) return {};
   if (config.keyHeader === 'api-key' || config.keyHeader === 'x-api-key') return { [config.keyHeader]: config.apiKey };
   return { authorization: `Bearer ${config.apiKey}` };
 }
 
 
-function toResult(response: ChatCompletion, endpoint: string): ChatResult {
+export function toResult(response: ChatCompletion, endpoint: string): ChatResult {
   // A non-JSON 200 reaches us as a string; a compatible server may omit fields.
   const choice = Array.isArray(response?.choices) ? response.choices[0] : undefined;
   const content: unknown = choice?.message?.content ?? '';

@@ -30,6 +30,8 @@ export interface DryRunReport {
   cost: { low: number; high: number | null } | null;
   /** --max-cost, when given, in US dollars. */
   maxCost?: number;
+  /** --mode batch: the batches the requests would fill, by the vendor's limits (the price is the batch price). */
+  batches?: { count: number; maxRequests: number; maxBytes: number; vendor: string };
 }
 
 /** What the numbers are about. */
@@ -42,6 +44,7 @@ export interface DryRunContext {
   inputTokensMethod: string;
   maxCostUsd?: number;
   run: RunInfo;
+  batches?: DryRunReport['batches'];
 }
 
 /** The report of a dry run from its counts. */
@@ -63,6 +66,7 @@ export function dryRunReport(counts: DryRunCounts, ctx: DryRunContext): DryRunRe
       : null,
   };
   if (ctx.maxCostUsd !== undefined) report.maxCost = ctx.maxCostUsd;
+  if (ctx.batches !== undefined) report.batches = ctx.batches;
   return report;
 }
 
@@ -83,6 +87,11 @@ export function formatDryRun(report: DryRunReport, maxTokens: number | undefined
     ],
     ['cost', formatCost(report, model)],
   ];
+  const b = report.batches;
+  if (b !== undefined) {
+    const limits = `${b.vendor}: at most ${formatCount(b.maxRequests)} requests and ${formatCount(b.maxBytes / 1e6)} MB each`;
+    rows.splice(4, 0, ['batches', `${formatCount(b.count)} (${limits})`]);
+  }
   if (report.maxCost !== undefined) rows.push(['--max-cost', formatMaxCost(report)]);
   const width = Math.max(...rows.map(([label]) => label.length));
   const lines = [`llmap dry run for ${model}: nothing was sent`, ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)];

@@ -30,13 +30,14 @@ describe('profiles file validation', () => {
     [{ headers: { 'X-Title': 5 } }, 'profiles.fast.headers.X-Title: expected a string, got 5'],
     [
       { colour: 'red' },
-      'profiles.fast.colour: unknown field; fields are: provider, model, baseURL, apiKeyEnv, temperature, maxTokens, concurrency, rpm, tpm, headers, price, system, timeout, schema, fields, schemaMode, schemaRetries',
+      'profiles.fast.colour: unknown field; fields are: provider, model, baseURL, apiKeyEnv, temperature, maxTokens, concurrency, rpm, tpm, headers, price, system, timeout, schema, fields, schemaMode, schemaRetries, mode',
     ],
     [
       { provider: 'antropic' },
       'profiles.fast.provider: expected one of openai, anthropic, echo, ollama, vllm, llamacpp, openrouter, groq, together, deepseek, mistral, gemini, azure, got "antropic"',
     ],
     [{ model: '' }, 'profiles.fast.model: expected a model id, got ""'],
+    [{ mode: 'later' }, 'profiles.fast.mode: expected "realtime" or "batch", got "later"'],
     [{ baseURL: 'ftp://example.com' }, 'profiles.fast.baseURL: expected an http(s) URL such as http://127.0.0.1:11434/v1, got "ftp://example.com"'],
     [{ apiKeyEnv: 'MY KEY' }, 'profiles.fast.apiKeyEnv: expected an environment variable name such as OPENAI_API_KEY, got "MY KEY"'],
     [{ maxTokens: 1.5 }, 'profiles.fast.maxTokens: expected a whole number >= 1, got 1.5'],

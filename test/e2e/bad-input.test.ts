@@ -50,6 +50,12 @@ describe('bad input gets one clear line and exit 1', () => {
   it('typed answers are refused with --queue before anything is queued', () =>
     fails([reviews(), '-c', 'review', '-p', 'echo', '--fields', 'label: string', '--queue', 'redis://127.0.0.1:1'], '--queue does not carry --schema/--fields yet; run typed answers without --queue'));
 
+  it('typed answers are refused in batch mode before anything is sent', () =>
+    fails([reviews(), '-c', 'review', '-m', 'gpt-4o-mini', '--fields', 'label: string', '--mode', 'batch'], '--mode batch does not send --schema/--fields yet; run typed answers in realtime', { OPENAI_API_KEY: 'sk-test' }));
+
+  it('batch mode and --queue are refused together', () =>
+    fails([reviews(), '-c', 'review', '-m', 'gpt-4o-mini', '--mode', 'batch', '--queue', 'redis://127.0.0.1:1'], '--mode batch and --queue do not go together: batches are submitted by this process', { OPENAI_API_KEY: 'sk-test' }));
+
   it('unreadable file', () => fails(['nope.csv', '-c', 'a', '-p', 'echo'], /cannot read 'nope\.csv'.*no such file/));
 
   it('unsupported format', () =>

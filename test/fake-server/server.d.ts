@@ -190,6 +190,50 @@ export interface FakeServerOptions {
   onRequest?: (req: RecordedRequest) => void;
   /** Typed answers: how requests asking for a JSON Schema are answered (see structured.js). */
   structured?: StructuredOptions;
+  /** How the batch endpoints (OpenAI Files + Batches, Anthropic Message Batches) behave. */
+  batches?: BatchOptions;
+}
+
+/**
+ * The batch endpoints. A batch ends at the first GET (of it, its list or its results) at least
+ * `completeAfterMs` after it was created; before that it is `in_progress`. Its answers are what the
+ * realtime endpoints would answer.
+ */
+export interface BatchOptions {
+  /** Time from creation until a batch has ended; default 0 (ended at the first look). A function is asked at each look. */
+  completeAfterMs?: number | (() => number);
+  /** Shuffle the lines of output/error files and Anthropic results by this seed; default: request order. */
+  shuffleSeed?: number;
+  /** This share of first submissions of a prompt fail (OpenAI: error file line with status 500; Anthropic: `errored`); a resubmission succeeds. */
+  failShare?: number;
+  failSeed?: number;
+  /** The first n batches created expire (OpenAI status `expired`; Anthropic results `expired`). */
+  expireFirst?: number;
+  /** Share of an expired batch's requests left unanswered (the last ones); default 0.5. */
+  expiredShare?: number;
+  /** OpenAI: more requests in a batch's file than this and the batch ends `failed` (`too_many_tasks`); default 50,000. */
+  maxRequests?: number;
+  /**
+   * OpenAI: the enqueued limit, counted in requests (the real one is in tokens): a batch created while
+   * the batches not yet ended hold more than this with it ends `failed` (`token_limit_exceeded`).
+   */
+  maxEnqueued?: number;
+  /** OpenAI: a `purpose=batch` file upload larger than this gets 400 `File is too large.`; default 200 MB. */
+  maxFileBytes?: number;
+  /** Anthropic: more requests than this in one batch gets 400 invalid_request_error; default 100,000. */
+  anthropicMaxRequests?: number;
+  /** Anthropic: a create body larger than this gets 413 request_too_large; default 256 MB. */
+  anthropicMaxBytes?: number;
+}
+
+/** What the batch endpoints saw. */
+export interface FakeBatches {
+  /** The prompt (last user message, or embedding input) of every request in every batch created, in order. */
+  readonly submitted: string[];
+  /** Batches created. */
+  readonly created: number;
+  /** The wire objects of every batch (as last advanced by a GET). */
+  readonly batches: any[];
 }
 
 /**
@@ -229,6 +273,8 @@ export interface FakeServer {
   readonly connections: number;
   /** Counts by outcome since start or reset (a copy). */
   readonly stats: FakeServerStats;
+  /** The batch endpoints' counters (cleared by reset). */
+  batches: FakeBatches;
   /** Replaces the behaviour hook. */
   setBehavior(fn: Behavior | undefined): void;
   /** Clears recorded requests, stats and the request counter (restarting the fault sequence), refills the rate limit, restores the starting behaviour hook. */

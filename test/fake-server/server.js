@@ -14,6 +14,7 @@ import { createSlidingWindow } from './sliding-window.js';
 import * as openai from './openai.js';
 import * as anthropic from './anthropic.js';
 import { structuredResponse } from './structured.js';
+import { createBatches } from './batches.js';
 
 export { failFirst, failure, planBehavior } from './behaviors.js';
 export { DEFAULT_FAULT_MIX, faultMix, mulberry32At, parseFaultMix } from './faults.js';
@@ -31,6 +32,7 @@ export async function startFakeServer(options = {}) {
   const now = options.now ?? Date.now;
   const limiter = options.rateLimit ? createRateLimiter(options.rateLimit, now) : undefined;
   const unstated = options.slidingWindow ? createSlidingWindow(options.slidingWindow, now) : undefined;
+  const batches = createBatches(options.batches, { answer, dimension, now });
   let stats = emptyStats();
   const requests = [];
   let behavior = options.behavior;
@@ -164,6 +166,8 @@ export async function startFakeServer(options = {}) {
       send(res, 200, typed, headers);
       return 'ok';
     }
+    const batchReply = batches.route(entry);
+    if (batchReply) return sendBatchReply(res, batchReply, headers);
     if (method === 'POST' && path.endsWith('/chat/completions')) {
       const finish = act.finishReason ?? 'stop';
       if (body?.stream === true) return sendSSE(res, openai.chatCompletionEvents(body, text(), finish), headers, act, openai.streamErrorEvent);
@@ -202,6 +206,8 @@ export async function startFakeServer(options = {}) {
     get stats() {
       return { ...stats };
     },
+    /** The batch endpoints' state: what was submitted, how many batches were created. */
+    batches,
     setBehavior(fn) {
       behavior = fn;
     },
@@ -211,6 +217,7 @@ export async function startFakeServer(options = {}) {
       stats = emptyStats();
       limiter?.restart();
       unstated?.restart();
+      batches.reset();
       behavior = options.behavior;
     },
     close() {
@@ -240,6 +247,11 @@ function statusOutcome(status) {
   if (status >= 500) return 'server_error';
   if (status >= 400) return 'client_error';
   return 'ok';
+}
+
+function sendBatchReply(res, [status, payload, type], headers) {
+  send(res, status, payload, type ? { ...headers, 'content-type': type } : headers);
+  return status < 300 ? 'ok' : 'client_error';
 }
 
 function send(res, status, payload, headers) {
