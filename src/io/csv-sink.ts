@@ -16,6 +16,9 @@ export function createCsvSink(target: ByteTarget, source: WriteOptions['source']
   const stringifier = new Stringifier({
     delimiter,
     record_delimiter: '\n',
+    // With a record_delimiter given, csv-stringify quotes only cells holding that delimiter; a lone
+    // '\r' must be quoted too, or pandas, Python's csv and DuckDB split the row there.
+    quote_record_delimiter: true,
     cast: {
       boolean: (value) => String(value),
       date: (value) => value.toISOString(),
