@@ -32,7 +32,7 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
   const writer = new BackpressuredWriter(
     // A numeric fd, not a FileHandle: a FileHandle stream holds the handle open until it closes it.
     createWriteStream(temp, { fd, autoClose: false, highWaterMark: 256 * 1024 }),
-    (err) => new Error(`cannot write '${path}': ${fsErrorText(err)}`),
+    (err) => new UsageError(`cannot write '${path}': ${fsErrorText(err)}`),
   );
   let state: 'open' | 'finished' | 'aborted' = 'open';
   let fdOpen = true;
@@ -42,31 +42,27 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
     await promisify(close)(fd);
   };
 
-  const endStream = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (writer.error !== undefined) return reject(writer.error);
-      writer.stream.end(() => (writer.error !== undefined ? reject(writer.error) : resolve()));
-    });
-
   return {
     name: path,
     write: (chunk) => writer.write(chunk),
     async finish() {
       if (state !== 'open') throw new Error(`'${path}' was already ${state}`);
       try {
-        await endStream();
+        await writer.end();
         await promisify(fsync)(fd);
         await closeFd();
         await rename(temp, path);
+        // A .partial an earlier stopped run left here is stale now that the whole table is written.
+        await unlink(`${path}.partial`).catch(() => undefined);
       } catch (err) {
-        throw writer.error ?? new Error(`cannot write '${path}': ${fsErrorText(err)}`);
+        throw writer.error ?? new UsageError(`cannot write '${path}': ${fsErrorText(err)}`);
       }
       state = 'finished';
     },
     async abort(keepPartial = false) {
       if (state !== 'open') return undefined;
       state = 'aborted';
-      if (keepPartial) await endStream().catch(() => undefined);
+      if (keepPartial) await writer.end().catch(() => undefined);
       else writer.stream.destroy();
       await closeFd().catch(() => undefined);
       if (keepPartial) {
