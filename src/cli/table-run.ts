@@ -71,7 +71,11 @@ export async function openInput(
 ): Promise<{ source: TableSource; inputFormat: TableFormat; outputFormat: TableFormat }> {
   const inputFormat = detectFormat(config.input, config.inputFormat, '--input-format');
   const outputFormat = detectFormat(config.output, config.outputFormat, '--output-format');
-  const source = await openTableSource({ path: config.input, format: inputFormat, stdin: cli.stdin }, { relaxColumnCount: config.relaxColumnCount });
+  // JSONL lines may differ in keys: a fixed-column output needs all of them as columns up front.
+  const source = await openTableSource(
+    { path: config.input, format: inputFormat, stdin: cli.stdin },
+    { relaxColumnCount: config.relaxColumnCount, allKeys: outputFormat !== 'jsonl' },
+  );
   return { source, inputFormat, outputFormat };
 }
 

@@ -1,10 +1,10 @@
 import { openCsvSource, type CsvReadOptions } from './csv-source.js';
-import { openJsonlSource } from './jsonl-source.js';
+import { openJsonlSource, type JsonlReadOptions } from './jsonl-source.js';
 import { openInputStream } from './open-input-stream.js';
 import type { ReadOptions, TableSource } from './table.js';
 
 /** Reader options beyond ReadOptions. */
-export type ReadExtras = CsvReadOptions;
+export type ReadExtras = CsvReadOptions & JsonlReadOptions;
 
 /**
  * Opens a table for streaming. Resolves once the columns are known (header, first object or schema);
@@ -14,6 +14,6 @@ export async function openTableSource(opts: ReadOptions, extra: ReadExtras = {})
   // Arrow is loaded only for Arrow input: it costs a large share of start-up otherwise.
   if (opts.format === 'arrow') return (await import('./arrow-source.js')).openArrowSource(opts.path, opts.stdin);
   const input = await openInputStream(opts.path, opts.stdin);
-  if (opts.format === 'jsonl') return openJsonlSource(input);
+  if (opts.format === 'jsonl') return openJsonlSource(input, opts.path, extra);
   return openCsvSource(input, opts.format === 'tsv' ? '\t' : ',', extra);
 }
