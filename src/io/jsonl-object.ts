@@ -8,9 +8,10 @@ import { JsonLiteral } from './cell-text.js';
  * twice in one object is an error instead of "last wins".
  *
  * JSON.parse is native and several times faster than any parser written in JS, and most lines lose
- * nothing through it, so it reads every line first. Only a line holding number text a double would
- * change (RISKY_NUMBER; strings that merely look like one only cost time), or more keys than its
- * object has (a repeated key), is parsed again with lossless-json, which keeps number text.
+ * nothing through it, so it reads every line first; a line whose text holds more keys than its
+ * object has a repeated key. Only a line holding number text a double would change (RISKY_NUMBER;
+ * strings that merely look like one only cost time) is parsed again with lossless-json, a
+ * maintained parser that keeps number text.
  */
 export type JsonObject = Record<string, unknown>;
 
@@ -24,24 +25,17 @@ const RISKY_NUMBER = /[\d.]{16,}|\d[eE]|\.\d*0(?!\d)|-0(?![.\d])|\.000000/;
 const keepNumberText = { parseNumber: (text: string) => new JsonLiteral(text) };
 const numberText = [{ test: (value: unknown) => value instanceof JsonLiteral, stringify: (value: unknown) => (value as JsonLiteral).text }];
 
-/** The object on a non-blank line; an InputError naming the line otherwise. */
+/** The object on a non-blank line, every number text kept; an InputError naming the line otherwise. */
 export function parseJsonlObject(text: string, name: string, line: number): JsonObject {
   const object = parseJsonlKeys(text, name, line);
-  const keyEnds = countKeyEnds(text);
-  if (!RISKY_NUMBER.test(text) && countKeys(object) === keyEnds) return object;
-  let value: unknown;
+  if (!RISKY_NUMBER.test(text)) return object;
+  let exact: JsonObject;
   try {
-    value = parse(text, null, keepNumberText);
+    exact = parse(text, null, keepNumberText) as JsonObject;
   } catch (err) {
-    throw new InputError(`${name}: line ${line}: ${losslessErrorText(err, text)}`);
-  }
-  // lossless-json lets a key repeated with the same value pass; llmap refuses every repeat.
-  if (countKeys(value) !== keyEnds) {
-    const key = repeatedKey(text);
-    throw new InputError(`${name}: line ${line}: key ${JSON.stringify(key?.key)} appears twice in one object (column ${(key?.column ?? 0) + 1})`);
+    throw new InputError(`${name}: line ${line}: ${losslessErrorText(err)}`);
   }
   // Nested values become their text here, while it is known they hold JsonLiterals.
-  const exact = value as JsonObject;
   for (const key in exact) {
     const item = exact[key];
     if (item !== null && typeof item === 'object' && !(item instanceof JsonLiteral)) {
@@ -52,8 +46,8 @@ export function parseJsonlObject(text: string, name: string, line: number): Json
 }
 
 /**
- * The object on a non-blank line, parsed natively: numbers as doubles and repeated keys not
- * noticed. For passes that need only the keys and the syntax checked.
+ * The object on a non-blank line, parsed natively (numbers as doubles), a key written twice in one
+ * object refused. Enough for a pass that needs the keys and the lines checked.
  */
 export function parseJsonlKeys(text: string, name: string, line: number): JsonObject {
   let value: unknown;
@@ -62,7 +56,13 @@ export function parseJsonlKeys(text: string, name: string, line: number): JsonOb
   } catch (err) {
     throw new InputError(`${name}: line ${line}: not valid JSON (${jsonErrorText(err)})`);
   }
-  return checkObject(value, name, line);
+  const object = checkObject(value, name, line);
+  // JSON.parse keeps one of a repeated key's values: its object then has fewer keys than the text.
+  if (countKeys(object) !== countKeyEnds(text)) {
+    const key = repeatedKey(text);
+    throw new InputError(`${name}: line ${line}: key ${JSON.stringify(key?.key)} appears twice in one object (column ${(key?.column ?? 0) + 1})`);
+  }
+  return object;
 }
 
 /**
@@ -142,19 +142,9 @@ function checkObject(value: unknown, name: string, line: number): JsonObject {
   return value as JsonObject;
 }
 
-/**
- * Why lossless-json refused a line. A repeated key is named; for bad syntax V8's message is the one
- * users know (and the one llmap always gave), so the line is parsed natively once more for it.
- */
-function losslessErrorText(err: unknown, text: string): string {
+/** Why lossless-json refused a line JSON.parse took (not expected to happen; its own words if it does). */
+function losslessErrorText(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  const duplicate = /^Duplicate key '(.*)' encountered at position (\d+)$/s.exec(message);
-  if (duplicate) return `key ${JSON.stringify(duplicate[1])} appears twice in one object (column ${duplicate[2]})`;
-  try {
-    JSON.parse(text);
-  } catch (native) {
-    return `not valid JSON (${jsonErrorText(native)})`;
-  }
   return `not valid JSON (${message.replace(/ at position (\d+)/, (_m, pos: string) => ` at column ${Number(pos) + 1}`)})`;
 }
 

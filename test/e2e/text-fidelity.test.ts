@@ -78,11 +78,22 @@ describe('JSONL in, CSV/TSV out', () => {
     expect(res.code).toBe(1);
   });
 
-  it('a key written twice in one object stops the run before that row is sent', async () => {
-    const res = await run([write('d.jsonl', '{"text":"first","text":"second"}\n'), '-c', 'text', '-o', 'out.csv']);
-    expect(res.stderr).toBe('llmap: d.jsonl: line 1: key "text" appears twice in one object (column 17)\n');
+  it('a key written twice in one object, on any line of a file, stops the run before anything is sent', async () => {
+    const cache = path.join(dir, 'cache');
+    const input = write('d.jsonl', '{"text":"ok"}\n{"text":"first","text":"second"}\n');
+    const res = await runCli(['run', input, '-c', 'text', '-p', 'echo', '-q', '--cache-dir', cache, '-o', 'out.csv'], { cwd: dir });
+    expect(res.stderr).toBe('llmap: d.jsonl: line 2: key "text" appears twice in one object (column 17)\n');
     expect(res.code).toBe(1);
     expect(existsSync(path.join(dir, 'out.csv'))).toBe(false);
+    // Nothing was sent, so nothing was cached: a dry run of the first line alone finds no hit.
+    const dry = await runCli(['run', write('ok.jsonl', '{"text":"ok"}\n'), '-c', 'text', '-p', 'echo', '--cache-dir', cache, '--dry-run'], { cwd: dir });
+    expect(dry.stdout + dry.stderr).toMatch(/cache hits\s+0\n/);
+  });
+
+  it('JSONL output: a key written twice stops the run when its line is read', async () => {
+    const res = await run([write('d.jsonl', '{"o":{"k":1,"k":1}}\n'), '-c', 'o', '-o', 'out.jsonl']);
+    expect(res.stderr).toBe('llmap: d.jsonl: line 1: key "k" appears twice in one object (column 13)\n');
+    expect(res.code).toBe(1);
   });
 });
 
