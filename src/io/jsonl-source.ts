@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream';
 import { InputError } from '../errors.js';
 import { cellText, jsonText } from './cell-text.js';
+import { columnList } from './column-list.js';
 import { fileKeys, KeyUnion, SAMPLE_BYTES, SAMPLE_LINES } from './jsonl-columns.js';
 import { JSONL_HEAD } from './jsonl-head.js';
 import { isBlank, lineBatches } from './jsonl-lines.js';
@@ -130,8 +131,8 @@ export async function openJsonlSource(input: InputStream, path: string, options:
 
 function lateKey(name: string, line: number, key: string, sampled: number, columns: string[]): InputError {
   return new InputError(
-    `${name}: line ${line}: key ${JSON.stringify(key)} is in none of the first ${sampled.toLocaleString('en-US')} objects, ` +
-      `where llmap found the columns (${columns.length.toLocaleString('en-US')}); CSV, TSV and Arrow output need every column before the first row: ` +
+    `${name}: line ${line}: key ${JSON.stringify(key)} is not among the columns found in the first ${sampled.toLocaleString('en-US')} objects ` +
+      `(${columnList(columns)}); CSV, TSV and Arrow output need every column before the first row: ` +
       'read the table from a file instead of stdin, or write JSONL',
   );
 }

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Row } from '../io/table.js';
 import { cellText } from '../io/cell-text.js';
-import { columnList, columnName } from './column-list.js';
+import { columnList, columnName } from '../io/column-list.js';
 import type { CellText } from '../io/table.js';
 
 /** A compiled template: renders one row to the prompt text. */

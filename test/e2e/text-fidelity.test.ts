@@ -72,7 +72,7 @@ describe('JSONL in, CSV/TSV out', () => {
     lines.push('{"t":"last","late":1}');
     const res = await runCli(['run', '-', '--input-format', 'jsonl', '-c', 't', '-p', 'echo', '--no-cache', '-q'], { cwd: dir, stdin: lines.join('\n') });
     expect(res.stderr).toBe(
-      'llmap: stdin: line 20481: key "late" is in none of the first 20,480 objects, where llmap found the columns (1); ' +
+      'llmap: stdin: line 20481: key "late" is not among the columns found in the first 20,480 objects (t); ' +
         'CSV, TSV and Arrow output need every column before the first row: read the table from a file instead of stdin, or write JSONL\n',
     );
     expect(res.code).toBe(1);

@@ -106,7 +106,7 @@ describe('JSONL reader', () => {
     expect(source.columns).toEqual(['id', 'text']);
     const err = await rejection(readRows(source));
     expect(err.message).toBe(
-      'stdin: line 20482: key "late" is in none of the first 20,480 objects, where llmap found the columns (2); ' +
+      'stdin: line 20482: key "late" is not among the columns found in the first 20,480 objects (id, text); ' +
         'CSV, TSV and Arrow output need every column before the first row: read the table from a file instead of stdin, or write JSONL',
     );
   });
