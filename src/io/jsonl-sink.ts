@@ -14,23 +14,25 @@ import { vectorJson } from './vector-json.js';
  */
 export function createJsonlSink(target: ByteTarget, source: WriteOptions['source'], added: AddedColumn[]): TableSink {
   const { columns, cellJson } = source;
+  // The added keys, each led by a comma, for rows that are their input line's object text.
+  const afterHead = added.map((column) => `,${JSON.stringify(column.name)}:`);
   const keys = [...columns, ...added.map((column) => column.name)].map((key, i) => `${i === 0 ? '{' : ','}${JSON.stringify(key)}:`);
   const inputWidth = columns.length;
-  // The added keys once more, each led by a comma, for rows that are their input line's text.
-  const addedKeys = added.map((column) => `,${JSON.stringify(column.name)}:`);
+  // A schema-derived cell is a validated JSON value already: written as it is, whatever its shape.
+  const addedJson = added.map(({ type }) => (typeof type === 'object' ? jsonText : (value: unknown) => valueJson(coerceAdded(value, type))));
   return {
     write(row, addedCells) {
       const head = (row as { [JSONL_HEAD]?: string })[JSONL_HEAD];
       if (head !== undefined) {
-        let line = head;
-        for (let k = 0; k < added.length; k++) {
-          line += (k === 0 && head.length === 1 ? addedKeys[k].slice(1) : addedKeys[k]) + valueJson(coerceAdded(addedCells[k], added[k].type));
-        }
-        return target.write(`${line}}\n`);
+        // An empty object's head is '{': its first added key takes no comma.
+        let text = head;
+        for (let k = 0; k < added.length; k++) text += (k === 0 && head === '{' ? afterHead[k].slice(1) : afterHead[k]) + addedJson[k](addedCells[k]);
+        return target.write(`${text}}\n`);
       }
+
       let line = '';
       for (let i = 0; i < inputWidth; i++) line += keys[i] + cellJson(row[i], i);
-      for (let k = 0; k < added.length; k++) line += keys[inputWidth + k] + valueJson(coerceAdded(addedCells[k], added[k].type));
+      for (let k = 0; k < added.length; k++) line += keys[inputWidth + k] + addedJson[k](addedCells[k]);
       return target.write(keys.length === 0 ? '{}\n' : `${line}}\n`);
     },
     finish: () => target.finish(),
