@@ -42,13 +42,18 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
     await promisify(close)(fd);
   };
 
+  const endStream = (): Promise<void> =>
+    // Not stream.end() with a callback that checks writer.error: a write error (ENOSPC) reaches that
+    // callback before the 'error' event reaches the writer, so the failure went unseen.
+    writer.end();
+
   return {
     name: path,
     write: (chunk) => writer.write(chunk),
     async finish() {
       if (state !== 'open') throw new Error(`'${path}' was already ${state}`);
       try {
-        await writer.end();
+        await endStream();
         await promisify(fsync)(fd);
         await closeFd();
         await rename(temp, path);
@@ -62,7 +67,7 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
     async abort(keepPartial = false) {
       if (state !== 'open') return undefined;
       state = 'aborted';
-      if (keepPartial) await writer.end().catch(() => undefined);
+      if (keepPartial) await endStream().catch(() => undefined);
       else writer.stream.destroy();
       await closeFd().catch(() => undefined);
       if (keepPartial) {

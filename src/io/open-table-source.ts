@@ -1,5 +1,5 @@
 import { openCsvSource, type CsvReadOptions } from './csv-source.js';
-import { openJsonlSource, type JsonlReadOptions } from './jsonl-source.js';
+import type { JsonlReadOptions } from './jsonl-source.js';
 import { openInputStream } from './open-input-stream.js';
 import type { ReadOptions, TableSource } from './table.js';
 
@@ -14,6 +14,7 @@ export async function openTableSource(opts: ReadOptions, extra: ReadExtras = {})
   // Arrow is loaded only for Arrow input: it costs a large share of start-up otherwise.
   if (opts.format === 'arrow') return (await import('./arrow-source.js')).openArrowSource(opts.path, opts.stdin);
   const input = await openInputStream(opts.path, opts.stdin);
-  if (opts.format === 'jsonl') return openJsonlSource(input, opts.path, extra);
+  // The JSONL reader (and lossless-json) is loaded only for JSONL input, like Arrow: start-up stays small.
+  if (opts.format === 'jsonl') return (await import('./jsonl-source.js')).openJsonlSource(input, opts.path, extra);
   return openCsvSource(input, opts.format === 'tsv' ? '\t' : ',', extra);
 }
