@@ -74,7 +74,11 @@ export async function openInput(
   if (config.parquet !== undefined && outputFormat !== 'parquet') {
     throw new UsageError(`--parquet-row-group-size and --parquet-compression apply to Parquet output only; the output is ${outputFormat}`);
   }
-  const source = await openTableSource({ path: config.input, format: inputFormat, stdin: cli.stdin }, { relaxColumnCount: config.relaxColumnCount });
+  // JSONL lines may differ in keys: a fixed-column output needs all of them as columns up front.
+  const source = await openTableSource(
+    { path: config.input, format: inputFormat, stdin: cli.stdin },
+    { relaxColumnCount: config.relaxColumnCount, allKeys: outputFormat !== 'jsonl' },
+  );
   return { source, inputFormat, outputFormat };
 }
 

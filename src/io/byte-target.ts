@@ -40,10 +40,13 @@ export class BackpressuredWriter {
     return this.failure;
   }
 
-  /** Writes a chunk; see the class doc. */
+  /**
+   * Writes a chunk; see the class doc. A stream destroyed by its own error (ENOSPC) reports that
+   * error: it can be destroyed before its 'error' event reached fail().
+   */
   write(chunk: Uint8Array | string): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.stream.destroyed) return Promise.reject(this.fail(new OutputClosedError()));
+    if (this.stream.destroyed) return Promise.reject(this.fail(this.stream.errored ?? new OutputClosedError()));
     if (this.stream.write(chunk)) return DONE;
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
@@ -51,11 +54,20 @@ export class BackpressuredWriter {
   /** Resolves once every chunk written so far has been handed to the OS. */
   flushed(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.stream.destroyed) return Promise.reject(this.fail(new OutputClosedError()));
+    if (this.stream.destroyed) return Promise.reject(this.fail(this.stream.errored ?? new OutputClosedError()));
     // The callback of an empty write runs after all earlier writes completed, in order.
     return new Promise((resolve, reject) =>
       this.stream.write(Buffer.alloc(0), (err) => (err ? reject(this.fail(err)) : resolve())),
     );
+  }
+
+  /** Ends the stream; resolves once everything written is flushed, rejects with the mapped error. */
+  end(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.failure !== undefined) return reject(this.failure);
+      // end's callback receives a write error (ENOSPC) before the 'error' event reaches fail().
+      this.stream.end((err?: Error | null) => (err ? reject(this.fail(err)) : this.failure !== undefined ? reject(this.failure) : resolve()));
+    });
   }
 
   /** Records the first failure and wakes waiting writers with it. */

@@ -1,5 +1,23 @@
+/**
+ * A JSON value kept as the text it was written as: a JSONL number (`12345678901234567890`, `-0`,
+ * `1e400`, `1.50`), or a nested object or array. Prompts and text outputs show that text, so no
+ * digit is lost to a double on the way.
+ */
+export class JsonLiteral {
+  constructor(
+    /** The JSON text. */
+    readonly text: string,
+  ) {}
+
+  /** JSON.stringify of a structure holding one can only give a value; the text is the closest. */
+  toJSON(): string {
+    return this.text;
+  }
+}
+
 /** JSON text of a value; bigint becomes a number when exact, else its decimal string. */
 export function jsonText(value: unknown): string {
+  if (value instanceof JsonLiteral) return value.text;
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? jsonBigint(v) : v)) ?? 'null';
 }
 
@@ -19,6 +37,7 @@ export function cellText(value: unknown): string {
       return '';
     case 'object':
       if (value === null) return '';
+      if (value instanceof JsonLiteral) return value.text;
       if (value instanceof Date) return value.toISOString();
       return jsonText(value);
     default:

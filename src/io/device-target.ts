@@ -1,4 +1,5 @@
 import { createWriteStream, statSync } from 'node:fs';
+import { UsageError } from '../errors.js';
 import { BackpressuredWriter, type ByteTarget } from './byte-target.js';
 import { fsErrorText } from './fs-error-text.js';
 
@@ -19,12 +20,8 @@ export function isSpecialFile(path: string): boolean {
 /** Writes straight to a device or pipe; nothing to rename, nothing to keep on abort. */
 export function openDeviceTarget(path: string): ByteTarget {
   const stream = createWriteStream(path, { flags: 'w' });
-  const writer = new BackpressuredWriter(stream, (err) => new Error(`cannot write '${path}': ${fsErrorText(err)}`));
-  const end = () =>
-    new Promise<void>((resolve, reject) => {
-      if (writer.error !== undefined) return reject(writer.error);
-      stream.end(() => (writer.error !== undefined ? reject(writer.error) : resolve()));
-    });
+  const writer = new BackpressuredWriter(stream, (err) => new UsageError(`cannot write '${path}': ${fsErrorText(err)}`));
+  const end = () => writer.end();
   return {
     name: path,
     write: (chunk) => writer.write(chunk),

@@ -32,7 +32,7 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
   const writer = new BackpressuredWriter(
     // A numeric fd, not a FileHandle: a FileHandle stream holds the handle open until it closes it.
     createWriteStream(temp, { fd, autoClose: false, highWaterMark: 256 * 1024 }),
-    (err) => new Error(`cannot write '${path}': ${fsErrorText(err)}`),
+    (err) => new UsageError(`cannot write '${path}': ${fsErrorText(err)}`),
   );
   let state: 'open' | 'finished' | 'aborted' = 'open';
   let fdOpen = true;
@@ -54,10 +54,9 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
     });
 
   const endStream = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (writer.error !== undefined) return reject(writer.error);
-      writer.stream.end(() => (writer.error !== undefined ? reject(writer.error) : resolve()));
-    });
+    // Not stream.end() with a callback that checks writer.error: a write error (ENOSPC) reaches that
+    // callback before the 'error' event reaches the writer, so the failure went unseen.
+    writer.end();
 
   return {
     name: path,
@@ -69,8 +68,10 @@ export async function openFileTarget(path: string): Promise<ByteTarget> {
         await promisify(fsync)(fd);
         await closeFd();
         await rename(temp, path);
+        // A .partial an earlier stopped run left here is stale now that the whole table is written.
+        await unlink(`${path}.partial`).catch(() => undefined);
       } catch (err) {
-        throw writer.error ?? new Error(`cannot write '${path}': ${fsErrorText(err)}`);
+        throw writer.error ?? new UsageError(`cannot write '${path}': ${fsErrorText(err)}`);
       }
       state = 'finished';
     },

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
-import { OutputClosedError } from '../errors.js';
+import { OutputClosedError, UsageError } from '../errors.js';
 import { BackpressuredWriter, type ByteTarget } from './byte-target.js';
+import { fsErrorText } from './fs-error-text.js';
 
 /**
  * Writes to stdout. A reader that went away (EPIPE, e.g. `| head`) turns every write into an
@@ -12,7 +13,7 @@ export function createStdoutTarget(stdout: NodeJS.WritableStream = process.stdou
     if (err instanceof OutputClosedError || code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') {
       return new OutputClosedError();
     }
-    return new Error(`cannot write to stdout: ${err instanceof Error ? err.message : String(err)}`);
+    return new UsageError(`cannot write to stdout: ${fsErrorText(err)}`);
   });
   return {
     name: 'stdout',

@@ -5,6 +5,7 @@
 import { UsageError } from '../errors.js';
 import type { Row } from '../io/table.js';
 import { cellText } from '../io/cell-text.js';
+import { columnList, columnName } from '../io/column-list.js';
 import type { CellText } from '../io/table.js';
 
 /** A compiled template: renders one row to the prompt text. */
@@ -20,8 +21,14 @@ export interface ParsedTemplate {
 
 const OPEN = '{{';
 const CLOSE = '}}';
+const ESCAPE = '\\';
 
-/** Splits a template into literals and placeholder names; throws UsageError on a malformed one. */
+/**
+ * Splits a template into literals and placeholder names; throws UsageError on a malformed one.
+ * `\{{` and `\}}` are a literal `{{` and `}}` (the escape Handlebars and Mustache users know), so a
+ * JSON example can be part of a prompt. A placeholder name keeps its inner spaces here; binding
+ * decides how they match.
+ */
 export function parseTemplate(template: string, where: string): ParsedTemplate {
   const literals: string[] = [];
   const names: string[] = [];
@@ -29,21 +36,24 @@ export function parseTemplate(template: string, where: string): ParsedTemplate {
   let text = '';
   for (;;) {
     const open = template.indexOf(OPEN, pos);
-    const strayClose = template.indexOf(CLOSE, pos);
-    if (strayClose !== -1 && (open === -1 || strayClose < open)) {
-      throw new UsageError(`${where}: '}}' at position ${strayClose + 1} has no matching '{{'`);
+    const close = template.indexOf(CLOSE, pos);
+    if (open === -1 && close === -1) break;
+    const at = open === -1 ? close : close === -1 ? open : Math.min(open, close);
+    if (template[at - 1] === ESCAPE) {
+      text += template.slice(pos, at - 1) + template.slice(at, at + 2);
+      pos = at + 2;
+      continue;
     }
-    if (open === -1) {
-      text += template.slice(pos);
-      break;
+    if (at === close) {
+      throw new UsageError(`${where}: '}}' at position ${close + 1} has no matching '{{'; write \\}} for a literal '}}'`);
     }
     text += template.slice(pos, open);
-    const close = template.indexOf(CLOSE, open + OPEN.length);
-    if (close === -1) {
-      throw new UsageError(`${where}: '{{' at position ${open + 1} is never closed with '}}'`);
+    const end = template.indexOf(CLOSE, open + OPEN.length);
+    if (end === -1) {
+      throw new UsageError(`${where}: '{{' at position ${open + 1} is never closed with '}}'; write \\{{ for a literal '{{'`);
     }
-    const name = template.slice(open + OPEN.length, close).trim();
-    if (name === '' || name.includes('{{')) {
+    const name = template.slice(open + OPEN.length, end);
+    if (name.trim() === '' || name.includes(OPEN)) {
       throw new UsageError(
         `${where}: placeholder at position ${open + 1} needs a column name, as in {{review}}`,
       );
@@ -51,9 +61,9 @@ export function parseTemplate(template: string, where: string): ParsedTemplate {
     literals.push(text);
     names.push(name);
     text = '';
-    pos = close + CLOSE.length;
+    pos = end + CLOSE.length;
   }
-  literals.push(text);
+  literals.push(text + template.slice(pos));
   return { literals, names };
 }
 
@@ -69,18 +79,10 @@ export function compileTemplate(
   textOf: CellText = defaultText,
 ): RenderRow {
   const { literals, names } = parseTemplate(template, where);
-  const indices = names.map((name) => {
-    const i = columns.indexOf(name);
-    if (i === -1) {
-      throw new UsageError(
-        `${where}: placeholder {{${name}}} is not a column of ${inputName}; columns are: ${columns.join(', ')}`,
-      );
-    }
-    return i;
-  });
+  const indices = names.map((name) => placeholderColumn(name, columns, where, inputName));
   if (indices.length === 0) {
     throw new UsageError(
-      `${where}: the template has no {{column}} placeholder, so every row would get the same prompt; columns are: ${columns.join(', ')}`,
+      `${where}: the template has no {{column}} placeholder, so every row would get the same prompt; columns are: ${columnList(columns)}`,
     );
   }
   // A row whose placeholders are all blank renders to '' so it is skipped like an empty -c cell:
@@ -102,10 +104,32 @@ export function compileColumn(column: string, columns: readonly string[], inputN
   const i = columns.indexOf(column);
   if (i === -1) {
     throw new UsageError(
-      `column '${column}' not found in ${inputName}; columns are: ${columns.join(', ')}`,
+      `column '${column}' not found in ${inputName}; columns are: ${columnList(columns)}`,
     );
   }
   return (row) => textOf(row[i], i);
+}
+
+/**
+ * The column a placeholder names: `{{ review }}` is column 'review'; a column whose name has blanks
+ * at its ends is found by its exact name (`{{ review}}` for ' review') or, when no other column
+ * trims to the same name, by its trimmed one (`{{review}}`).
+ */
+function placeholderColumn(name: string, columns: readonly string[], where: string, inputName: string): number {
+  const exact = columns.indexOf(name);
+  if (exact !== -1) return exact;
+  const trimmed = name.trim();
+  const plain = columns.indexOf(trimmed);
+  if (plain !== -1) return plain;
+  const spaced = columns.flatMap((column, i) => (column.trim() === trimmed ? [i] : []));
+  if (spaced.length === 1) return spaced[0];
+  if (spaced.length > 1) {
+    throw new UsageError(
+      `${where}: placeholder {{${name}}} matches columns ${spaced.map((i) => columnName(columns[i])).join(' and ')} of ${inputName}; ` +
+        'write the name with its spaces, as in {{ name}}',
+    );
+  }
+  throw new UsageError(`${where}: placeholder {{${name}}} is not a column of ${inputName}; columns are: ${columnList(columns)}`);
 }
 
 export type { CellText };

@@ -141,10 +141,10 @@ describe('JSONL that cannot be read', () => {
       'in/b.jsonl: line 3: not valid JSON (Expected double-quoted property name in JSON at column 10)',
     ));
 
-  it('a key not in the first row names the line and the key', () =>
+  it('a key written twice in one object names the line and the key', () =>
     fails(
-      [input('k.jsonl', '{"id":1,"text":"a"}\n{"id":2,"text":"b","lang":"en"}\n'), '-c', 'text', ...echo],
-      "in/k.jsonl: line 2: key 'lang' is not in the first row's keys (id, text)",
+      [input('k.jsonl', '{"id":1,"text":"a"}\n{"id":2,"text":"b","text":"c"}\n'), '-c', 'text', ...echo],
+      'in/k.jsonl: line 2: key "text" appears twice in one object (column 20)',
     ));
 
   it('a line that is an array', () =>
@@ -230,7 +230,7 @@ describe('prompt and flag values', () => {
   const reviews = () => input('reviews.csv', 'id,review\n1,good\n');
 
   it('template braces that never close', () =>
-    fails([reviews(), '-t', 'Rate: {{review', ...echo], "--template: '{{' at position 7 is never closed with '}}'"));
+    fails([reviews(), '-t', 'Rate: {{review', ...echo], "--template: '{{' at position 7 is never closed with '}}'; write \\{{ for a literal '{{'"));
 
   it('a placeholder that is not a column', () =>
     fails([reviews(), '-t', 'Rate: {{revew}}', ...echo], '--template: placeholder {{revew}} is not a column of in/reviews.csv; columns are: id, review'));

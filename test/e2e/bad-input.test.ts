@@ -39,7 +39,7 @@ describe('bad input gets one clear line and exit 1', () => {
     fails([reviews(), '-t', 'Hi {{revew}}', '-p', 'echo'], /placeholder \{\{revew\}\} is not a column of .*reviews\.csv; columns are: id, review, lang$/));
 
   it('template braces that never close', () =>
-    fails([reviews(), '-t', 'Hi {{review', '-p', 'echo'], "--template: '{{' at position 4 is never closed with '}}'"));
+    fails([reviews(), '-t', 'Hi {{review', '-p', 'echo'], "--template: '{{' at position 4 is never closed with '}}'; write \\{{ for a literal '{{'"));
 
   it('malformed CSV names the line', () =>
     fails([file('bad.csv', 'a,b\n1,2\n3,"4\n'), '-c', 'a', '-p', 'echo'], /bad\.csv: line 3/));

@@ -36,6 +36,15 @@ describe('CSV/TSV writer', () => {
     );
   });
 
+  it('quotes a cell holding a lone carriage return (pandas and DuckDB split the row at an unquoted one)', async () => {
+    for (const [format, d] of [['csv', ','], ['tsv', '\t']] as const) {
+      const path = join(tempDir(), `out.${format}`);
+      expect(await writeTable(path, format, ['id', 'a\rb'], [['1', 'abc\r', 'x\ry', null]])).toBe(
+        `id${d}"a\rb"${d}summary${d}positive\n1${d}"abc\r"${d}"x\ry"${d}\n`,
+      );
+    }
+  });
+
   it('writes a header even with no rows', async () => {
     const path = join(tempDir(), 'out.csv');
     expect(await writeTable(path, 'csv', ['id'], [])).toBe('id,summary,positive\n');

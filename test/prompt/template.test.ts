@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileColumn, compileTemplate } from '../../src/prompt/template.js';
 import { cellText } from '../../src/io/cell-text.js';
+import { UsageError } from '../../src/errors.js';
 
 const columns = ['id', 'review', 'lang'];
 
@@ -47,6 +48,50 @@ describe('compileTemplate', () => {
 
   it('rejects a template without placeholders (every row would be the same prompt)', () => {
     expect(() => compileTemplate('Hello', columns, '--template', 'r.csv')).toThrow(/has no \{\{column\}\} placeholder/);
+  });
+});
+
+describe('template escapes and spaced column names', () => {
+  it('writes \\{{ and \\}} as literal braces, so a JSON example can be part of the prompt', () => {
+    const render = compileTemplate('Answer as {"label": {"name": "x"\\}} for: {{review}} (\\{{id\\}})', columns, '--template', 'r.csv');
+    expect(render(['1', 'great', 'en'])).toBe('Answer as {"label": {"name": "x"}} for: great ({{id}})');
+  });
+
+  it('keeps a third brace after a placeholder as text', () => {
+    expect(compileTemplate('{"v": {{review}}}', columns, '-t', 'r.csv')(['1', 'x', 'en'])).toBe('{"v": x}');
+  });
+
+  it('says how to write a literal }} when one is unescaped', () => {
+    expect(() => compileTemplate('Answer as {"a": {"b": 1}} for: {{review}}', columns, '--template', 'r.csv')).toThrow(
+      new UsageError(`--template: '}}' at position 24 has no matching '{{'; write \\}} for a literal '}}'`),
+    );
+  });
+
+  it('addresses a column whose name has blanks at its ends, exactly or by its trimmed name', () => {
+    const spaced = ['id', ' review ', 'lang'];
+    expect(compileTemplate('{{ review }}|{{review}}', spaced, '-t', 'r.csv')(['1', 'x', 'en'])).toBe('x|x');
+    const both = ['review', ' review'];
+    expect(compileTemplate('{{review}}/{{ review}}', both, '-t', 'r.csv')(['a', 'b'])).toBe('a/b');
+  });
+
+  it('asks for the exact name when two columns trim to the same one', () => {
+    expect(() => compileTemplate('{{review}}', [' review', 'review '], '-t', 'r.csv')).toThrow(
+      new UsageError('-t: placeholder {{review}} matches columns " review" and "review " of r.csv; write the name with its spaces, as in {{ name}}'),
+    );
+  });
+
+  it('lists at most 20 columns of a 200,000-column header, on one line, and says how many more', () => {
+    const wide = Array.from({ length: 200_000 }, (_, i) => `c${i}`);
+    wide[1] = 'two\nlines';
+    let message = '';
+    try {
+      compileTemplate('{{nope}}', wide, '-t', 'wide.csv');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe(
+      `-t: placeholder {{nope}} is not a column of wide.csv; columns are: c0, "two\\nlines", ${wide.slice(2, 20).join(', ')}, and 199,980 more`,
+    );
   });
 });
 
