@@ -54,16 +54,17 @@ function llmapRun(extra = ''): string {
 }
 
 /**
- * The pictures the display drew: each redraw erases to the end of the screen (CSI J) and writes its
- * lines, up to the next escape sequence. The summary, written after the last erase, is not one.
+ * The pictures the display drew (cli-progress's redraws): each begins by moving the cursor up to
+ * its first line (CSI n A), or follows an erase below the cursor (CSI n J), and writes each line
+ * after a move to column 1 (CSI 1 G), up to the next escape sequence. The summary, written after
+ * the last erase, is not one.
  */
 function frames(output: string): string[][] {
   return output
-    .split('\x1b[J')
-    .slice(1)
-    .map((chunk) => chunk.split('\x1b')[0])
-    .filter((text) => text.trim() !== '' && !text.startsWith('llmap: '))
-    .map((text) => text.replace(/\r/g, '').split('\n').filter((line) => line !== ''));
+    .split(/\x1b\[\d*[AJ]/)
+    .map((chunk) => [...chunk.matchAll(/\x1b\[1G([^\x1b]*)/g)].map((m) => m[1].replace(/[\r\n]/g, '')))
+    .map((lines) => lines.filter((line) => line.trim() !== ''))
+    .filter((lines) => lines.length > 0 && !lines[0].startsWith('llmap: '));
 }
 
 /** The screen after `output`, as logical lines (rows the terminal wrapped joined back). */

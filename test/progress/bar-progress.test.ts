@@ -16,16 +16,19 @@ class FakeTTY extends EventEmitter {
     this.writes.push(String(chunk));
     return true;
   }
-  /** The lines of the last picture drawn (the escape sequences that move back and erase taken off). */
+  /** The lines of the last picture drawn (the escape sequences that move the cursor and erase taken off). */
   lastPicture(): string[] {
-    const last = [...this.writes].reverse().find((w) => w.replace(/\x1b\[\d*[AJ]|\r/g, '') !== '');
-    return (last ?? '').replace(/\x1b\[\d*[AJ]|\r/g, '').split('\n');
+    const last = [...this.writes].reverse().find((w) => w.replace(ESCAPES, '') !== '');
+    return (last ?? '').replace(ESCAPES, '').split('\n');
   }
   resize(columns: number): void {
     this.columns = columns;
     this.emit('resize');
   }
 }
+
+// cli-progress's (ECMA-48): cursor up n, to column n, erase below the cursor, erase to the line's end.
+const ESCAPES = /\x1b\[\d*[AGJK]|\r/g;
 
 const asStream = (tty: FakeTTY) => tty as unknown as NodeJS.WriteStream;
 
@@ -61,7 +64,7 @@ describe('progress bar on a terminal', () => {
 
     observer.onEnd!();
     // Back up one line to the first line of the picture and erase to the end of the screen.
-    expect(tty.writes.at(-1)).toBe('\x1b[1A\r\x1b[J');
+    expect(tty.writes.at(-1)).toBe('\x1b[1A\x1b[1G\x1b[0J');
     expect(vi.getTimerCount()).toBe(0);
     expect(tty.listenerCount('resize')).toBe(0);
     progress.stop(); // idempotent
@@ -105,9 +108,9 @@ describe('progress bar on a terminal', () => {
     tty.writes.length = 0;
     progress.print!('llmap: stopping: no new calls start\n');
     expect(tty.writes).toEqual([
-      '\x1b[1A\r\x1b[J',
+      '\x1b[1A\x1b[1G\x1b[0J',
       'llmap: stopping: no new calls start\n',
-      `\x1b[J${tty.lastPicture().join('\n')}`,
+      `\x1b[1G${tty.lastPicture().map((line) => `\x1b[1G${line}\x1b[0K`).join('\n')}`,
     ]);
     progress.stop();
     progress.print!('after\n');
