@@ -10,7 +10,7 @@ const EXAMPLES: Record<string, string[]> = {
   run: [
     `llmap run reviews.csv -t 'Summarize in five words: {{review}}' -m gpt-4o-mini -o summaries.csv`,
     `llmap run reviews.csv -c review -p ollama -m llama3.2 --limit 20          # a local model, first 20 rows`,
-    `llmap run reviews.csv -c review -p anthropic -m claude-3-5-haiku-latest -o out.jsonl --report run.html`,
+    `llmap run reviews.csv -t 'Review: {{review}}' -p anthropic -m claude-3-5-haiku-latest --fields 'sentiment: enum(positive, negative); score: number' -o out.parquet --report run.html`,
   ],
   embed: [
     `llmap embed reviews.csv -c review -m text-embedding-3-small -o reviews.arrow`,
@@ -31,6 +31,15 @@ const EXAMPLES: Record<string, string[]> = {
   'cache stats': [`llmap cache stats`, `llmap cache stats --cache file:answers.json`],
   'cache clear': [`llmap cache clear`, `llmap cache clear --cache redis://127.0.0.1:6379`],
   'cache prune': [`llmap cache prune --older-than 30d`, `llmap cache prune --older-than 12h --cache-dir ./cache`],
+  worker: [
+    `llmap worker --queue redis://10.0.0.5:6379              # on each machine, with its own OPENAI_API_KEY`,
+    `llmap worker --queue redis://10.0.0.5:6379/2 --chunks 4 --stall-timeout 1m`,
+  ],
+  batch: [`llmap batch list`, `llmap batch status -m gpt-4o-mini`, `llmap batch resume -p anthropic -m claude-3-5-haiku-latest`],
+  'batch list': [`llmap batch list`, `llmap batch list --cache-dir ./cache`],
+  'batch status': [`llmap batch status -m gpt-4o-mini`, `llmap batch status -p anthropic -m claude-3-5-haiku-latest`],
+  'batch resume': [`llmap batch resume -m gpt-4o-mini                 # collect what the batches answered into the cache`, `llmap run reviews.csv -c review -m gpt-4o-mini --mode batch -o out.csv   # or run the same command again`],
+  'batch cancel': [`llmap batch cancel -m gpt-4o-mini`, `llmap batch cancel -p anthropic -m claude-3-5-haiku-latest`],
 };
 
 /** Appends the examples to the help of `program` and of every command below it that has some. */

@@ -28,7 +28,7 @@ describe('--help', () => {
   it('covers every command', () => {
     expect(paths).toEqual([
       'run', 'providers', 'profiles', 'profiles list', 'profiles test', 'cache', 'cache stats', 'cache clear', 'cache prune',
-      'embed', 'ask', 'report',
+      'embed', 'ask', 'report', 'worker', 'batch', 'batch list', 'batch status', 'batch cancel', 'batch resume',
     ]);
   });
 
@@ -61,7 +61,7 @@ describe('llmap with no arguments', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^Usage: llmap \[options\] \[command\]/);
-    for (const name of ['run', 'embed', 'ask', 'report', 'providers', 'profiles', 'cache']) expect(r.stdout).toMatch(new RegExp(`\\n  ${name} `));
+    for (const name of ['run', 'embed', 'ask', 'report', 'worker', 'batch', 'providers', 'profiles', 'cache']) expect(r.stdout).toMatch(new RegExp(`\\n  ${name} `));
     expect(r.stdout).toContain(
       "\nExample:\n  $ llmap run reviews.csv -t 'Summarize in five words: {{review}}' -m gpt-4o-mini -o summaries.csv\n",
     );
