@@ -65,7 +65,8 @@ beforeAll(async () => {
   for (let i = 1; i <= ROWS; i++) lines.push(`${i},review number ${i}`);
   writeFileSync(path.join(OUT, 'in.csv'), lines.join('\n') + '\n');
   rmSync(path.join(OUT, 'cache'), { recursive: true, force: true });
-  const args = ['run', 'in.csv', '-c', 'review', '-m', 'gpt-4o-mini', '--base-url', `${server.url}/v1`, '--api-key-env', 'TEST_KEY'];
+  // -j 3 keeps the run a few seconds long: each per-second series then has several points to draw.
+  const args = ['run', 'in.csv', '-c', 'review', '-m', 'gpt-4o-mini', '--base-url', `${server.url}/v1`, '--api-key-env', 'TEST_KEY', '-j', '3'];
   const env = { TEST_KEY: KEY };
   // A first run sends every row; a second, half cached, draws the page directly with --report run.html.
   const first = await runCli([...args, '--limit', '100', '-o', 'out.csv', '--cache-dir', 'cache', '--report', 'run.json'], { cwd: OUT, env });
