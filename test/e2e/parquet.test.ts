@@ -3,12 +3,12 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'no
 import path from 'node:path';
 import {
   Bool, DateDay, Dictionary, Field, Float64, Int32, Int64, List, Struct, Table, TimestampMillisecond, Utf8,
-  tableFromIPC, tableToIPC, vectorFromArray,
+  tableToIPC, vectorFromArray,
 } from 'apache-arrow';
-import { readParquet } from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, ROOT, runCli } from './cli.js';
 import { openDuck, type Duck } from './duckdb.js';
+import { arrowOfParquet } from './parquet-arrow.js';
 import { dir, useServerAndTempDir } from './fixture.js';
 
 useServerAndTempDir();
@@ -40,9 +40,7 @@ const ALL_TYPES_SQL = (rows: number, file: string, rowGroup: number): string => 
   FROM range(${rows}) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE ${rowGroup})`;
 
 /** A table read back through parquet-wasm into apache-arrow: the reader llmap itself does not use for writing. */
-function arrowOf(file: string): Table {
-  return tableFromIPC(readParquet(readFileSync(file)).intoIPCStream());
-}
+const arrowOf = arrowOfParquet;
 
 /** Values as comparable JSON: bigints and typed arrays spelled out, so decimals and blobs compare by content. */
 function valuesOf(table: Table, column: string): string {
