@@ -14,3 +14,10 @@ export function arrowOfParquet(file: string): Table {
 export function fieldTypes(table: Table): string[] {
   return table.schema.fields.map((f) => `${f.name}:${f.type}`);
 }
+
+/** A column's values as comparable JSON: bigints and typed arrays spelled out, so decimals and blobs compare by content. */
+export function columnJson(table: Table, column: string): string {
+  return JSON.stringify([...table.getChild(column)!], (_key, value: unknown) =>
+    typeof value === 'bigint' ? `${value}n` : ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<number>) : value,
+  );
+}
