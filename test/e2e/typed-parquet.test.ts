@@ -123,6 +123,25 @@ describe('typed answers into Parquet', () => {
     expect(table.getChild('sentiment')!.toArray().map((v: unknown) => v === null)).toEqual(failed);
     for (const labels of dictionaries(table, 'sentiment')) expect(labels.every((l) => LABELS.includes(l))).toBe(true);
   });
+
+  it("a typed Parquet output as the next run's input: its enum passes through as a dictionary, and the new enum gets one of its own", async () => {
+    const { dir, url } = await setUp({});
+    const { input, prompts } = writeRows(dir, 300);
+    const first = path.join(dir, 'first.parquet');
+    const common = [...vendors.openai(url), '-c', 'text', '--no-cache', '-q'];
+    expect((await runCli(['run', input, ...common, '--fields', FIELDS, '-o', first])).code).toBe(0);
+    const label = { type: 'object', properties: { label: { type: 'string', enum: ['keep', 'drop'] } }, required: ['label'] };
+    for (const name of ['second.parquet', 'second.arrow', 'second.arrows']) {
+      const out = path.join(dir, name);
+      const res = await runCli(['run', first, ...common, '--fields', 'label: enum(keep, drop)', '-o', out]);
+      expect({ name, stderr: res.stderr, code: res.code }).toEqual({ name, stderr: '', code: 0 });
+      const table = name.endsWith('.parquet') ? arrowOfParquet(out) : tableFromIPC(readFileSync(out));
+      expect(fieldTypes(table)).toEqual(['id:Utf8', 'text:Utf8', ...TYPED_ARROW, 'label:Dictionary<Int32, Utf8>']);
+      const ids = table.schema.fields.filter((f) => f.type instanceof Dictionary).map((f) => (f.type as Dictionary).id);
+      expect(new Set(ids).size).toBe(2);
+      expect(plainRows(table)).toEqual(prompts.map((p, i) => ({ id: String(i + 1), text: p, ...answer(p), label: conformingValue(label, p).label })));
+    }
+  });
 });
 
 /**
