@@ -10,7 +10,7 @@ const EXAMPLES: Record<string, string[]> = {
   run: [
     `llmap run reviews.csv -t 'Summarize in five words: {{review}}' -m gpt-4o-mini -o summaries.csv`,
     `llmap run reviews.csv -c review -p ollama -m llama3.2 --limit 20          # a local model, first 20 rows`,
-    `llmap run reviews.csv -t 'Review: {{review}}' -p anthropic -m claude-3-5-haiku-latest --fields 'sentiment: enum(positive, negative); score: number' -o out.parquet --report run.html`,
+    `llmap run reviews.csv -c review -p anthropic -m claude-3-5-haiku-latest --fields 'sentiment: enum(positive, negative); score: number' -o out.parquet --report run.html`,
   ],
   embed: [
     `llmap embed reviews.csv -c review -m text-embedding-3-small -o reviews.arrow`,

@@ -53,6 +53,13 @@ describe('--help', () => {
     expect(flat(helpOf('run'))).toContain('openai (default), anthropic, echo');
     expect(flat(helpOf('ask'))).toContain('openai (default), anthropic, echo');
   });
+
+  it('of run names every table format, Parquet included, for input and output', () => {
+    const help = helpOf('run').replace(/\s+/g, ' ');
+    expect(help).toContain('--input-format <format> csv, tsv, jsonl, arrow or parquet');
+    expect(help).toContain('--output-format <format> csv, tsv, jsonl, arrow or parquet');
+    expect(help).toContain("--fields 'sentiment: enum(positive, negative); score: number' -o out.parquet");
+  });
 });
 
 describe('llmap with no arguments', () => {

@@ -3,12 +3,12 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'no
 import path from 'node:path';
 import {
   Bool, DateDay, Dictionary, Field, Float64, Int32, Int64, List, Struct, Table, TimestampMillisecond, Utf8,
-  tableFromIPC, tableToIPC, vectorFromArray,
+  tableToIPC, vectorFromArray,
 } from 'apache-arrow';
-import { readParquet } from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, ROOT, runCli } from './cli.js';
 import { openDuck, type Duck } from './duckdb.js';
+import { arrowOfParquet, columnJson } from './parquet-arrow.js';
 import { dir, useServerAndTempDir } from './fixture.js';
 
 useServerAndTempDir();
@@ -39,18 +39,6 @@ const ALL_TYPES_SQL = (rows: number, file: string, rowGroup: number): string => 
     {'a': i, 'b': 'n' || i, 'c': [i * 0.5]} AS st, MAP {'k' || (i % 3): i} AS mp
   FROM range(${rows}) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE ${rowGroup})`;
 
-/** A table read back through parquet-wasm into apache-arrow: the reader llmap itself does not use for writing. */
-function arrowOf(file: string): Table {
-  return tableFromIPC(readParquet(readFileSync(file)).intoIPCStream());
-}
-
-/** Values as comparable JSON: bigints and typed arrays spelled out, so decimals and blobs compare by content. */
-function valuesOf(table: Table, column: string): string {
-  return JSON.stringify([...table.getChild(column)!], (_key, value: unknown) =>
-    typeof value === 'bigint' ? `${value}n` : ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<number>) : value,
-  );
-}
-
 describe('Parquet in and out', () => {
   it('reads every common type DuckDB writes (several row groups, nulls) and keeps every input column exact', async () => {
     const input = path.join(dir, 'in.parquet');
@@ -79,14 +67,14 @@ describe('Parquet in and out', () => {
     expect(await duck.rows(`SELECT DISTINCT response FROM read_parquet('${out}') WHERE s IS NULL`)).toEqual([{ response: '' }]);
 
     // apache-arrow sees the same types and values in both files.
-    const before = arrowOf(input);
-    const after = arrowOf(out);
+    const before = arrowOfParquet(input);
+    const after = arrowOfParquet(out);
     expect(after.numRows).toBe(5000);
     expect(after.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
       ...before.schema.fields.map((f) => `${f.name}:${f.type}`),
       'response:Utf8',
     ]);
-    for (const column of exact) expect(valuesOf(after, column), column).toBe(valuesOf(before, column));
+    for (const column of exact) expect(columnJson(after, column), column).toBe(columnJson(before, column));
   });
 
   it('writes Arrow input as Parquet that DuckDB reads with the expected types and values', async () => {
@@ -195,7 +183,7 @@ describe('Parquet in and out', () => {
     expect(columns.slice(0, 2)).toEqual(['id:VARCHAR', 'text:VARCHAR']);
     // Parquet has no fixed-size list: DuckDB reads a list; Arrow readers get the stored Arrow type back.
     expect(columns[2]).toBe('embedding:FLOAT[]');
-    const vectors = arrowOf(out).getChild('embedding')!;
+    const vectors = arrowOfParquet(out).getChild('embedding')!;
     expect(String(vectors.type)).toMatch(/^FixedSizeList\[\d+\]<Float32>$/);
     const size = (vectors.type as { listSize: number }).listSize;
     expect(size).toBeGreaterThan(0);

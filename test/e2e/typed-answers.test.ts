@@ -10,28 +10,14 @@ import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answersInvalid, conformingValue, startFakeServer, type FakeServer, type StructuredOptions } from '../fake-server/server.js';
 import { runCli, tempDir } from './cli.js';
+import { COLUMNS, FIELDS, SCHEMA, vendors, writeRows } from './review-schema.js';
 
-const SCHEMA = {
-  type: 'object',
-  properties: {
-    sentiment: { type: 'string', enum: ['positive', 'negative', 'neutral'] },
-    score: { type: 'number' },
-    stars: { type: 'integer' },
-    is_spam: { type: 'boolean' },
-    topics: { type: 'array', items: { type: 'string' } },
-    author: { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'] },
-  },
-  required: ['sentiment', 'score', 'stars', 'is_spam', 'topics', 'author'],
-};
-/** The same schema in the field syntax. */
-const FIELDS = 'sentiment: enum(positive, negative, neutral); score: number; stars: int; is_spam: bool; topics: list[string]; author: {name: string, age: int}';
 /** OpenAI's strict form of SCHEMA: every object closed. */
 const STRICT = {
   ...SCHEMA,
   properties: { ...SCHEMA.properties, author: { ...SCHEMA.properties.author, additionalProperties: false } },
   additionalProperties: false,
 };
-const COLUMNS = ['sentiment', 'score', 'stars', 'is_spam', 'topics', 'author'];
 
 let server: FakeServer | undefined;
 let cleanup: (() => void) | undefined;
@@ -47,19 +33,6 @@ async function setUp(structured: StructuredOptions = {}, behavior?: Parameters<F
   cleanup = temp.cleanup;
   return { dir: temp.dir, url: server.url };
 }
-
-function writeRows(dir: string, n: number): { input: string; prompts: string[] } {
-  const prompts = Array.from({ length: n }, (_, i) => `review ${i + 1}: ${i % 3 === 0 ? 'great' : 'meh'}`);
-  const input = path.join(dir, 'reviews.csv');
-  writeFileSync(input, 'id,text\n' + prompts.map((p, i) => `${i + 1},${p}`).join('\n') + '\n');
-  return { input, prompts };
-}
-
-const vendors = {
-  openai: (url: string) => ['-m', 'gpt-4o-mini', '--base-url', `${url}/v1`],
-  anthropic: (url: string) => ['-p', 'anthropic', '-m', 'claude-haiku-4-5', '--base-url', url, '--api-key-env', 'TEST_KEY'],
-  'OpenAI-compatible (vllm)': (url: string) => ['-p', 'vllm', '-m', 'qwen', '--base-url', `${url}/v1`],
-};
 
 describe('typed answers', () => {
   it.each(Object.keys(vendors) as (keyof typeof vendors)[])(
