@@ -8,21 +8,10 @@
  *     --column text [--model test] [--concurrency 64]
  * Exit code 1 if any row failed (a baseline that drops rows would flatter itself).
  */
-import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { mapCsvColumn, requireFlags } from './csv-column-client.js';
+import { clientArgs, mapCsvColumn } from './csv-column-client.js';
 
-const { values } = parseArgs({
-  options: {
-    input: { type: 'string' },
-    output: { type: 'string' },
-    url: { type: 'string' },
-    column: { type: 'string', default: 'text' },
-    model: { type: 'string', default: 'test' },
-    concurrency: { type: 'string', default: '64' },
-  },
-});
-requireFlags('baseline-client', values, ['input', 'output', 'url']);
+const values = clientArgs('baseline-client', '64');
 const concurrency = Number(values.concurrency);
 const pool = new Pool(values.url, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
 

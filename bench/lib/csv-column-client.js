@@ -6,17 +6,33 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 
-/** Exits 2 naming the first of `flags` missing from `values`. */
-export function requireFlags(name, values, flags) {
-  for (const flag of flags) {
+/**
+ * The flags every such client takes (--input, --output, --url required; --column, --model,
+ * --concurrency with defaults) and its own `extra` ones, parsed; exits 2 naming a missing one.
+ */
+export function clientArgs(name, concurrency, extra = {}) {
+  const { values } = parseArgs({
+    options: {
+      input: { type: 'string' },
+      output: { type: 'string' },
+      url: { type: 'string' },
+      column: { type: 'string', default: 'text' },
+      model: { type: 'string', default: 'test' },
+      concurrency: { type: 'string', default: concurrency },
+      ...extra,
+    },
+  });
+  for (const flag of ['input', 'output', 'url']) {
     if (values[flag] === undefined) {
       process.stderr.write(`${name}: --${flag} is required\n`);
       process.exit(2);
     }
   }
+  return values;
 }
 
 /**

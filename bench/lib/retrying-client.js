@@ -10,23 +10,13 @@
  * Exit code 1 if any row failed for good (it prints how many on stderr).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { mapCsvColumn, requireFlags } from './csv-column-client.js';
+import { clientArgs, mapCsvColumn } from './csv-column-client.js';
 
-const { values } = parseArgs({
-  options: {
-    input: { type: 'string' },
-    output: { type: 'string' },
-    url: { type: 'string' },
-    column: { type: 'string', default: 'text' },
-    model: { type: 'string', default: 'test' },
-    concurrency: { type: 'string', default: '16' },
-    retries: { type: 'string', default: '8' },
-    'timeout-ms': { type: 'string', default: '30000' },
-  },
+const values = clientArgs('retrying-client', '16', {
+  retries: { type: 'string', default: '8' },
+  'timeout-ms': { type: 'string', default: '30000' },
 });
-requireFlags('retrying-client', values, ['input', 'output', 'url']);
 const concurrency = Number(values.concurrency);
 const retries = Number(values.retries);
 const timeoutMs = Number(values['timeout-ms']);
