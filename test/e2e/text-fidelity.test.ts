@@ -34,12 +34,17 @@ const JSONL =
   '{}\n' +
   '{"n":1,"s":""}\n';
 
+/** Runs on the JSONL above into `out`, expecting a clean run; the output file's text. */
+async function outputOf(args: string[], out: string): Promise<string> {
+  const res = await run([write('in.jsonl', JSONL), ...args, '-o', out]);
+  expect(res.stderr).toBe('');
+  expect(res.code).toBe(0);
+  return read(out);
+}
+
 describe('JSONL in, JSONL out', () => {
   it('each line is written as it came, the new keys appended; number text reaches the prompt as written', async () => {
-    const res = await run([write('in.jsonl', JSONL), '-t', 'id={{id}} n={{n}} z={{z}} e={{e}} f={{f}} nest={{nest}} s={{s}}', '-o', 'out.jsonl']);
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-    expect(read('out.jsonl')).toBe(
+    expect(await outputOf(['-t', 'id={{id}} n={{n}} z={{z}} e={{e}} f={{f}} nest={{nest}} s={{s}}'], 'out.jsonl')).toBe(
       '{"id":12345678901234567890,"n":9007199254740993,"z":-0,"e":1e400,"f":1.50,"s":"a\\u00e9\\n\\"q\\"","nest":{"a":[1.0, 2e5]}, "x":true,' +
         '"response":"id=12345678901234567890 n=9007199254740993 z=-0 e=1e400 f=1.50 nest={\\"a\\":[1.0,2e5]} s=aé\\n\\"q\\""}\n' +
         '{ "s":"second", "zz": null ,"response":"id= n= z= e= f= nest= s=second"}\n' +
@@ -58,10 +63,7 @@ describe('JSONL in, JSONL out', () => {
 
 describe('JSONL in, CSV/TSV out', () => {
   it('columns are the union of the keys in the order first seen; numbers as written, nested values as JSON text', async () => {
-    const res = await run([write('in.jsonl', JSONL), '-c', 's', '-o', 'out.csv']);
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-    expect(read('out.csv')).toBe(
+    expect(await outputOf(['-c', 's'], 'out.csv')).toBe(
       'id,n,z,e,f,s,nest,x,zz,response\n' +
         '12345678901234567890,9007199254740993,-0,1e400,1.50,"aé\n""q""","{""a"":[1.0,2e5]}",true,,"aé\n""q"""\n' +
         ',,,,,second,,,,second\n' +
