@@ -11,7 +11,7 @@ import { take } from '../engine/take.js';
 import { countRows, detectFormat, openTableSource } from '../io/index.js';
 import type { Row, TableFormat, TableSink, TableSource } from '../io/table.js';
 import { OutputClosedError } from '../errors.js';
-import { createProgress } from '../progress/progress.js';
+import { createProgress, type Progress } from '../progress/progress.js';
 import { combineObservers } from '../report/combine-observers.js';
 import type { Price } from '../report/price-table.js';
 import { formatSummary, writeRunReport, type RunInfo } from '../report/run-report.js';
@@ -85,28 +85,31 @@ export async function openInput(
 /** Runs the command's engine over the input into the sink; returns the exit code. */
 export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSpec<O>): Promise<number> {
   const { settings, sink, cli, stats } = spec;
-  const progress = settings.quiet ? undefined : createProgress({ stream: cli.stderr, stats });
+  let progress: Progress | undefined;
   // Messages during the run go above the progress display, never into the middle of it.
   const say = (text: string): void => void (progress?.print ? progress.print(text) : cli.stderr.write(text));
   const interrupts = new Interrupts(cli, settings.graceMs, (line) => say(line + '\n'));
-  const observers: RunObserver[] = [stats];
-  if (progress) observers.push(progress);
-  if (settings.verbose) observers.push(verboseLog(say));
-  observers.push(...(spec.stoppers?.(interrupts) ?? []));
-  const observer = combineObservers(...observers);
-
+  let observer: RunObserver | undefined;
   let engine: StartedEngine<O> | undefined;
   let outcome: 'finished' | 'stopped' | 'pipe-closed' = 'finished';
   let partialPath: string | undefined;
+  // The display starts inside the try: on a terminal its redraw timer keeps the process alive, so
+  // only the finally's stop() may follow it, whatever throws.
   try {
+    progress = settings.quiet ? undefined : createProgress({ stream: cli.stderr, stats });
+    const observers: RunObserver[] = [stats];
+    if (progress) observers.push(progress);
+    if (settings.verbose) observers.push(verboseLog(say));
+    observers.push(...(spec.stoppers?.(interrupts) ?? []));
+    const all = (observer = combineObservers(...observers));
     // Only the progress display shows the total; counting reads the whole input a second time.
     if (progress && settings.input !== '-') {
       void countRows(settings.input, spec.inputFormat).then((n) => {
-        observer.onTotal?.(n === undefined || settings.limit === undefined ? n : Math.min(n, settings.limit));
+        all.onTotal?.(n === undefined || settings.limit === undefined ? n : Math.min(n, settings.limit));
       });
     }
     const rows = settings.limit === undefined ? spec.inputRows : take(spec.inputRows, settings.limit);
-    engine = await spec.start({ rows, observer, signal: interrupts.abort, stop: interrupts.stop });
+    engine = await spec.start({ rows, observer: all, signal: interrupts.abort, stop: interrupts.stop });
     // After a stop, rows are drained (so calls in flight finish and are cached) but only the
     // unbroken prefix of finished rows is written: a .partial file is always a true prefix.
     let prefixIntact = true;
@@ -141,7 +144,7 @@ export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSp
   } finally {
     interrupts.dispose();
     progress?.stop();
-    observer.onEnd?.();
+    observer?.onEnd?.();
     await engine?.close();
   }
 

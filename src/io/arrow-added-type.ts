@@ -1,4 +1,4 @@
-import { Bool, DataType, Field, FixedSizeList, Float32, Float64, Int32, Utf8 } from 'apache-arrow';
+import { DataType, Field, FixedSizeList, Float32, Int32 } from 'apache-arrow';
 import type { AddedColumn } from './table.js';
 import { valueArrowType } from './value-type-arrow.js';
 
@@ -10,13 +10,12 @@ export function addedArrowType(column: AddedColumn, listSize: number): DataType 
   if (typeof column.type === 'object') return valueArrowType(column.type);
   switch (column.type) {
     case 'string':
-      return new Utf8();
     case 'boolean':
-      return new Bool();
-    case 'int':
-      return new Int32();
     case 'float':
-      return new Float64();
+      return valueArrowType({ kind: column.type });
+    case 'int':
+      // The metadata columns (latency, token counts): Int32, where a schema's integers are Int64.
+      return new Int32();
     case 'float32-vector':
       return new FixedSizeList(listSize, new Field('item', new Float32(), true));
   }

@@ -1,3 +1,5 @@
+import { vectorJson } from './vector-json.js';
+
 /**
  * A JSON value kept as the text it was written as: a JSONL number (`12345678901234567890`, `-0`,
  * `1e400`, `1.50`), or a nested object or array. Prompts and text outputs show that text, so no
@@ -19,6 +21,13 @@ export class JsonLiteral {
 export function jsonText(value: unknown): string {
   if (value instanceof JsonLiteral) return value.text;
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? jsonBigint(v) : v)) ?? 'null';
+}
+
+/** JSON text of any cell value, a float32 vector (an embedding) as a JSON array of numbers rather than the {"0": ...} object JSON makes of it. */
+export function valueJson(value: unknown): string {
+  // The usual added cell (a response), without the replacer's call.
+  if (typeof value === 'string') return JSON.stringify(value);
+  return value instanceof Float32Array ? vectorJson(value) : jsonText(value);
 }
 
 /** A bigint as JSON can hold it: a number when exact, else its decimal string. */

@@ -1,5 +1,5 @@
 import type { AddedColumnType } from './table.js';
-import { arrowCell } from './value-type-arrow.js';
+import { arrowCell } from './arrow-cell.js';
 
 /**
  * An added cell as its declared type; null when it cannot be one (null stays null). Engines hand over

@@ -1,7 +1,6 @@
 import { Stringifier } from 'csv-stringify';
 import type { ByteTarget } from './byte-target.js';
-import { jsonText } from './cell-text.js';
-import { vectorJson } from './vector-json.js';
+import { valueJson } from './cell-text.js';
 import type { AddedColumn, Row, TableSink, WriteOptions } from './table.js';
 
 /**
@@ -23,7 +22,7 @@ export function createCsvSink(target: ByteTarget, source: WriteOptions['source']
       boolean: (value) => String(value),
       date: (value) => value.toISOString(),
       // An embedding: a JSON array, not the {"0": ...} object JSON makes of a typed array.
-      object: (value) => (value instanceof Float32Array ? vectorJson(value) : jsonText(value)),
+      object: valueJson,
     },
   });
   // Stringifier is a Transform: write() encodes synchronously and read() takes the bytes back, so

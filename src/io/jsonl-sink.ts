@@ -1,9 +1,8 @@
 import type { ByteTarget } from './byte-target.js';
-import { jsonBigint, jsonText } from './cell-text.js';
+import { jsonText, valueJson } from './cell-text.js';
 import { coerceAdded } from './coerce-added.js';
 import { JSONL_HEAD } from './jsonl-head.js';
 import type { AddedColumn, TableSink, WriteOptions } from './table.js';
-import { vectorJson } from './vector-json.js';
 
 /**
  * Writes JSON Lines: one object per row, keys = input columns then added columns. A row read from
@@ -38,17 +37,4 @@ export function createJsonlSink(target: ByteTarget, source: WriteOptions['source
     finish: () => target.finish(),
     abort: (keepPartial) => target.abort(keepPartial),
   };
-}
-
-function valueJson(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'bigint':
-      return JSON.stringify(jsonBigint(value));
-    case 'undefined':
-      return 'null';
-    default:
-      return value instanceof Float32Array ? vectorJson(value) : jsonText(value);
-  }
 }

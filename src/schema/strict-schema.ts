@@ -27,6 +27,18 @@ export function strictForm(schema: JsonSchema): StrictForm {
   return rewritten === undefined ? { schema, strict: false } : { schema: rewritten, strict: true };
 }
 
+/** The strict forms of a map of named schemas (properties, $defs); undefined when one has none. */
+function rewriteEach(value: unknown): Record<string, JsonSchema> | undefined {
+  if (!isObject(value)) return undefined;
+  const out: Record<string, JsonSchema> = {};
+  for (const [name, sub] of Object.entries(value)) {
+    const strict = rewrite(sub);
+    if (strict === undefined) return undefined;
+    out[name] = strict;
+  }
+  return out;
+}
+
 /** The strict form of one node; undefined when it has none. */
 function rewrite(node: unknown, isRoot = false): JsonSchema | undefined {
   if (!isObject(node)) return undefined;
@@ -35,13 +47,8 @@ function rewrite(node: unknown, isRoot = false): JsonSchema | undefined {
     if (!STRICT_KEYWORDS.has(key)) return undefined;
     switch (key) {
       case 'properties': {
-        if (!isObject(value)) return undefined;
-        const props: Record<string, JsonSchema> = {};
-        for (const [name, sub] of Object.entries(value)) {
-          const strict = rewrite(sub);
-          if (strict === undefined) return undefined;
-          props[name] = strict;
-        }
+        const props = rewriteEach(value);
+        if (props === undefined) return undefined;
         out.properties = props;
         break;
       }
@@ -60,13 +67,8 @@ function rewrite(node: unknown, isRoot = false): JsonSchema | undefined {
       }
       case '$defs':
       case 'definitions': {
-        if (!isObject(value)) return undefined;
-        const defs: Record<string, JsonSchema> = {};
-        for (const [name, sub] of Object.entries(value)) {
-          const strict = rewrite(sub);
-          if (strict === undefined) return undefined;
-          defs[name] = strict;
-        }
+        const defs = rewriteEach(value);
+        if (defs === undefined) return undefined;
         out[key] = defs;
         break;
       }

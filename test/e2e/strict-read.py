@@ -3,7 +3,8 @@
 usage: python3 strict-read.py FORMAT PATH; prints JSON on stdout:
   csv/tsv: a list of records (the header first), each a list of strings (csv module, strict=True);
   jsonl:   a list of objects, each a list of [key, value] pairs in written order (repeated keys kept),
-           numbers as {"number": "<text as written>"} (json module, strict control-character rules).
+           numbers as {"number": "<text as written>"} (json module, strict control-character rules;
+           NaN and Infinity, which are not JSON, refused). An empty file is no lines.
 """
 import csv
 import json
@@ -16,11 +17,15 @@ if fmt in ('csv', 'tsv'):
     json.dump(records, sys.stdout)
 else:
     number = lambda text: {'number': text}
+
+    def not_json(token):
+        raise ValueError('not JSON: ' + token)
+
     with open(path, encoding='utf-8', newline='') as f:
         text = f.read()
-    if not text.endswith('\n'):
+    if text != '' and not text.endswith('\n'):
         raise SystemExit('the last line has no line end')
     rows = []
-    for line in text[:-1].split('\n'):
-        rows.append(json.loads(line, parse_int=number, parse_float=number, parse_constant=number, object_pairs_hook=lambda pairs: [list(p) for p in pairs]))
+    for line in text[:-1].split('\n') if text != '' else []:
+        rows.append(json.loads(line, parse_int=number, parse_float=number, parse_constant=not_json, object_pairs_hook=lambda pairs: [list(p) for p in pairs]))
     json.dump(rows, sys.stdout)

@@ -21,6 +21,11 @@ const write = (name: string, text: string): string => {
   return name;
 };
 const read = (name: string): string => readFileSync(path.join(dir, name), 'utf8');
+/** JSONL on stdin, column t, with the echo provider. */
+const runStdin = (stdin: string, args: string[] = []) =>
+  runCli(['run', '-', '--input-format', 'jsonl', '-c', 't', '-p', 'echo', '--no-cache', '-q', ...args], { cwd: dir, stdin });
+/** 20,480 lines (the whole sample stdin's columns are read from), then `last`, a line with a new key. */
+const lateKeyLines = (last: string): string => [...Array.from({ length: 20_480 }, (_, i) => `{"t":"${i}"}`), last].join('\n');
 
 const JSONL =
   '{"id":12345678901234567890,"n":9007199254740993,"z":-0,"e":1e400,"f":1.50,"s":"a\\u00e9\\n\\"q\\"","nest":{"a":[1.0, 2e5]}, "x":true}\n' +
@@ -29,12 +34,17 @@ const JSONL =
   '{}\n' +
   '{"n":1,"s":""}\n';
 
+/** Runs on the JSONL above into `out`, expecting a clean run; the output file's text. */
+async function outputOf(args: string[], out: string): Promise<string> {
+  const res = await run([write('in.jsonl', JSONL), ...args, '-o', out]);
+  expect(res.stderr).toBe('');
+  expect(res.code).toBe(0);
+  return read(out);
+}
+
 describe('JSONL in, JSONL out', () => {
   it('each line is written as it came, the new keys appended; number text reaches the prompt as written', async () => {
-    const res = await run([write('in.jsonl', JSONL), '-t', 'id={{id}} n={{n}} z={{z}} e={{e}} f={{f}} nest={{nest}} s={{s}}', '-o', 'out.jsonl']);
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-    expect(read('out.jsonl')).toBe(
+    expect(await outputOf(['-t', 'id={{id}} n={{n}} z={{z}} e={{e}} f={{f}} nest={{nest}} s={{s}}'], 'out.jsonl')).toBe(
       '{"id":12345678901234567890,"n":9007199254740993,"z":-0,"e":1e400,"f":1.50,"s":"a\\u00e9\\n\\"q\\"","nest":{"a":[1.0, 2e5]}, "x":true,' +
         '"response":"id=12345678901234567890 n=9007199254740993 z=-0 e=1e400 f=1.50 nest={\\"a\\":[1.0,2e5]} s=aé\\n\\"q\\""}\n' +
         '{ "s":"second", "zz": null ,"response":"id= n= z= e= f= nest= s=second"}\n' +
@@ -44,9 +54,7 @@ describe('JSONL in, JSONL out', () => {
   });
 
   it('stdin: a key first seen after the sample passes through with its line', async () => {
-    const lines = Array.from({ length: 20_480 }, (_, i) => `{"t":"${i}"}`);
-    lines.push('{"t":"last","late":1.50}');
-    const res = await runCli(['run', '-', '--input-format', 'jsonl', '-c', 't', '-p', 'echo', '--no-cache', '-q', '--output-format', 'jsonl'], { cwd: dir, stdin: lines.join('\n') });
+    const res = await runStdin(lateKeyLines('{"t":"last","late":1.50}'), ['--output-format', 'jsonl']);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout.trimEnd().split('\n').at(-1)).toBe('{"t":"last","late":1.50,"response":"last"}');
@@ -55,10 +63,7 @@ describe('JSONL in, JSONL out', () => {
 
 describe('JSONL in, CSV/TSV out', () => {
   it('columns are the union of the keys in the order first seen; numbers as written, nested values as JSON text', async () => {
-    const res = await run([write('in.jsonl', JSONL), '-c', 's', '-o', 'out.csv']);
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-    expect(read('out.csv')).toBe(
+    expect(await outputOf(['-c', 's'], 'out.csv')).toBe(
       'id,n,z,e,f,s,nest,x,zz,response\n' +
         '12345678901234567890,9007199254740993,-0,1e400,1.50,"aé\n""q""","{""a"":[1.0,2e5]}",true,,"aé\n""q"""\n' +
         ',,,,,second,,,,second\n' +
@@ -68,9 +73,7 @@ describe('JSONL in, CSV/TSV out', () => {
   });
 
   it('stdin: a key first seen after the sample is an error naming the line and the key', async () => {
-    const lines = Array.from({ length: 20_480 }, (_, i) => `{"t":"${i}"}`);
-    lines.push('{"t":"last","late":1}');
-    const res = await runCli(['run', '-', '--input-format', 'jsonl', '-c', 't', '-p', 'echo', '--no-cache', '-q'], { cwd: dir, stdin: lines.join('\n') });
+    const res = await runStdin(lateKeyLines('{"t":"last","late":1}'));
     expect(res.stderr).toBe(
       'llmap: stdin: line 20481: key "late" is not among the columns found in the first 20,480 objects (t); ' +
         'CSV, TSV and Arrow output need every column before the first row: read the table from a file instead of stdin, or write JSONL\n',

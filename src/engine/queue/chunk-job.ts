@@ -7,8 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { CacheMode } from '../../cache/keyv-response-cache.js';
 import type { RunConfig } from '../../config/run-config.js';
-import type { GenerationParams, ProviderConfig, ProviderKind, Usage } from '../../providers/provider.js';
-import type { RowStatus } from '../events.js';
+import type { RowOutcome } from '../events.js';
 
 /** The BullMQ queue every run and worker on a Redis database shares. */
 export const QUEUE_NAME = 'llmap-chunks';
@@ -17,31 +16,16 @@ export const QUEUE_NAME = 'llmap-chunks';
 export const KEEP_COMPLETED = { age: 24 * 3600, count: 1000 };
 
 /** The run's settings a worker needs to make the same requests (and cache keys) as `llmap run`. */
-export interface QueueSettings {
-  provider: ProviderKind;
-  model: string;
-  baseURL?: string;
-  /** The variable each worker reads its key from (its own environment). */
-  apiKeyEnv?: string;
-  /** Several keys' variables (a profile's list): chunks take them in turn, each with its own budget. */
-  apiKeyEnvs?: string[];
-  query?: Record<string, string>;
-  keyHeader?: ProviderConfig['keyHeader'];
-  /** A profile's extra request headers. */
-  headers?: Record<string, string>;
-  params: GenerationParams;
-  system?: string;
-  /** Calls in flight per worker. */
-  concurrency: number;
-  startConcurrency: number;
-  /** --rpm/--tpm: the budget all workers share. */
-  requestsPerMinute?: number;
-  tokensPerMinute?: number;
-  timeoutMs: number;
-  maxAttempts: number;
+export type QueueSettings = Pick<
+  RunConfig,
+  // apiKeyEnv(s): the variables each worker reads its keys from (its own environment), never a key.
+  | 'provider' | 'model' | 'baseURL' | 'apiKeyEnv' | 'apiKeyEnvs' | 'query' | 'keyHeader' | 'headers' | 'params' | 'system'
+  // concurrency: calls in flight per worker; requests/tokensPerMinute: the budget all workers share.
+  | 'concurrency' | 'startConcurrency' | 'requestsPerMinute' | 'tokensPerMinute' | 'timeoutMs' | 'maxAttempts'
+> & {
   /** Undefined = --no-cache. */
   cache?: { mode: CacheMode; ttlMs?: number };
-}
+};
 
 /** A job: rows `first`.. of the input, as their rendered prompts ('' = empty prompt, skipped). */
 export interface ChunkJobData {
@@ -51,15 +35,7 @@ export interface ChunkJobData {
 }
 
 /** A row's outcome as it comes back (the index is the chunk's first plus its position). */
-export interface WireOutcome {
-  status: RowStatus;
-  text: string;
-  finishReason: string | null;
-  usage: Usage;
-  error?: string;
-  latencyMs?: number;
-  attempts: number;
-}
+export type WireOutcome = Omit<RowOutcome, 'index' | 'value' | 'stopped'>;
 
 /** A job's result. */
 export interface ChunkResult {
