@@ -73,6 +73,9 @@ export interface BatchRunResult {
 /** Answers being written to the cache at once while a batch is collected. */
 const STORES_IN_FLIGHT = 64;
 
+/** Answers of a batch held before they are stored: the download is not held whole. */
+const STORE_CHUNK = 1024;
+
 /** Transient failures of the batch calls themselves (not of the requests inside). */
 const CALL_ATTEMPTS = 5;
 
@@ -243,28 +246,35 @@ async function runSpooled(requests: Iterable<BatchRequest> | AsyncIterable<Batch
     const failures = new Map<string, string>();
     const seen = new Set<string>();
     const answers: [string, CachedResponse][] = [];
-    for await (const line of callIterable(() => api.results(b.id, opts.signal))) {
-      const key = byCustomId.get(line.customId);
-      if (key === undefined || seen.has(key)) continue;
-      seen.add(key);
-      if (line.ok) {
-        const { text, finishReason, usage } = line.result;
-        answers.push([key, { text, finishReason, usage, storedAt: Date.now() }]);
-      } else failures.set(key, line.error);
-    }
     // Stored many at a time (one at a time, a store's commit per answer dominates a large batch).
-    await pMap(
-      answers,
-      async ([key, value]) => {
-        // In the cache before the row counts as done: a crash after this never pays for it again.
-        await opts.cache.set(key, value);
-        result.answered.add(key);
-        result.failed.delete(key);
-        result.attempts.set(key, rec.round + 1);
-        opts.onAnswered?.(key, value, rec.round + 1);
-      },
-      { concurrency: STORES_IN_FLIGHT },
-    );
+    const store = () =>
+      pMap(
+        answers.splice(0),
+        async ([key, value]) => {
+          // In the cache before the row counts as done: a crash after this never pays for it again.
+          await opts.cache.set(key, value);
+          result.answered.add(key);
+          result.failed.delete(key);
+          result.attempts.set(key, rec.round + 1);
+          opts.onAnswered?.(key, value, rec.round + 1);
+        },
+        { concurrency: STORES_IN_FLIGHT },
+      );
+    // Read as it downloads, a chunk of answers stored at a time; a transient failure restarts the
+    // download from the top, the lines already handled skipped (they are joined by custom_id).
+    await call(async () => {
+      for await (const line of api.results(b.id, opts.signal)) {
+        const key = byCustomId.get(line.customId);
+        if (key === undefined || seen.has(key)) continue;
+        seen.add(key);
+        if (line.ok) {
+          const { text, finishReason, usage } = line.result;
+          answers.push([key, { text, finishReason, usage, storedAt: Date.now() }]);
+          if (answers.length >= STORE_CHUNK) await store();
+        } else failures.set(key, line.error);
+      }
+      await store();
+    });
     for (const k of rec.keys) if (!seen.has(k)) failures.set(k, `no result for this request in batch ${b.id} (${b.status})`);
     for (const k of failures.keys()) result.attempts.set(k, rec.round + 1);
     rec.state = 'collected';
@@ -278,16 +288,6 @@ async function runSpooled(requests: Iterable<BatchRequest> | AsyncIterable<Batch
       opts.log(`llmap: batch ${b.id}: ${again.length} failed or expired ${again.length === 1 ? 'request' : 'requests'}, resubmitting`);
       await submit(again, rec.round + 1);
     }
-  }
-
-  /** The results download, restarted from the top on a transient failure (the lines are joined by custom_id). */
-  async function* callIterable<T>(make: () => AsyncIterable<T>): AsyncIterable<T> {
-    const lines = await call(async () => {
-      const out: T[] = [];
-      for await (const x of make()) out.push(x);
-      return out;
-    });
-    yield* lines;
   }
 
   try {
