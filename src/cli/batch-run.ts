@@ -71,8 +71,7 @@ export async function startBatchEngine(config: RunConfig, render: RenderRow, wir
       if (prompt.trim() === '') return undefined;
       const request: ChatRequest = config.system === undefined ? { prompt } : { system: config.system, prompt };
       const key = cacheKey(request);
-      fallback?.requests.set(key, request);
-      return { key, body: () => body(request) };
+      return { key, body: () => body(request), realtime: request };
     },
     outcome: (base) => base,
   });
@@ -88,8 +87,7 @@ export async function startEmbedBatchEngine(config: EmbedConfig, textOf: RenderR
       const text = textOf(row);
       if (text.trim() === '') return undefined;
       const key = embeddingKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, dimensions, query: config.query, text });
-      fallback?.requests.set(key, { prompt: text });
-      return { key, body: () => ({ model: config.model, input: text, encoding_format: 'base64', ...(dimensions !== undefined && { dimensions }) }) };
+      return { key, realtime: { prompt: text }, body: () => ({ model: config.model, input: text, encoding_format: 'base64', ...(dimensions !== undefined && { dimensions }) }) };
     },
     outcome: (base, answer) => ({ ...base, text: '', vector: answer ? (float32FromBase64(answer.text) ?? null) : null }),
   });
@@ -133,10 +131,10 @@ async function startEngine<O extends RowOutcome>(
     stop: wiring.stop,
     log: config.quiet ? () => undefined : say,
     ...(fallback && {
-      async fallback(key: string) {
+      async fallback(request: ChatRequest) {
         provider ??= fallback.open();
         const ctx = { provider: await provider, retry, observer: wiring.observer, signal: wiring.signal, stop: wiring.stop, now: () => performance.now() };
-        const call = await callWithRetry(ctx, 0, fallback.requests.get(key)!);
+        const call = await callWithRetry(ctx, 0, request);
         if ('error' in call) return { error: call.error.message };
         const { text, finishReason, usage } = call.result;
         return { text, finishReason, usage, storedAt: Date.now() };
@@ -178,14 +176,13 @@ async function* rereadInput(config: RunConfig | EmbedConfig, cli: CliContext): A
   }
 }
 
-/** --batch-fallback realtime: the client for the realtime calls (opened only if one is needed) and each key's request. */
+/** --batch-fallback realtime: the client for the realtime calls, opened only if one is needed. */
 interface Fallback {
   open(): Promise<Provider>;
-  requests: Map<string, ChatRequest>;
 }
 
 function fallbackFor(config: { batchFallback: string }, open: () => Promise<Provider>): Fallback | undefined {
-  return config.batchFallback === 'realtime' ? { open, requests: new Map() } : undefined;
+  return config.batchFallback === 'realtime' ? { open } : undefined;
 }
 
 /** An embedder seen as a provider of one text per call, its answer shaped as the embedding cache stores it. */

@@ -8,6 +8,7 @@ import type { CachedResponse, ResponseCache } from '../../cache/cache.js';
 import { ProviderError } from '../../errors.js';
 import type { Row } from '../../io/table.js';
 import type { BatchApi } from '../../providers/batch/batch-api.js';
+import type { ChatRequest } from '../../providers/provider.js';
 import type { RowOutcome, RunObserver } from '../events.js';
 import { FatalRunError } from '../map-rows.js';
 import type { BatchStore } from './batch-store.js';
@@ -23,7 +24,7 @@ export interface BatchEngineOptions<O extends RowOutcome> {
    * A row's cache key and request body (the realtime adapter's own body, so the answer is the one a
    * realtime call would get, stored under the key it would have); undefined for a row not sent (blank).
    */
-  requestOf: (row: Row) => { key: string; body: () => unknown } | undefined;
+  requestOf: (row: Row) => { key: string; body: () => unknown; realtime: ChatRequest } | undefined;
   /** The command's outcome from the common one and the answer (undefined when none). */
   outcome: (base: RowOutcome, answer: CachedResponse | undefined) => O;
   retries: number;
@@ -38,7 +39,7 @@ export interface BatchEngineOptions<O extends RowOutcome> {
    * call (retried as realtime calls are) instead of in a new batch. Resolves with the answer or the
    * error message.
    */
-  fallback?: (key: string) => Promise<CachedResponse | { error: string }>;
+  fallback?: (request: ChatRequest) => Promise<CachedResponse | { error: string }>;
   /** Reads the answers back for the output (the cache itself, or a reader of it when the run's --cache-mode never serves). */
   answers: Pick<ResponseCache, 'get'>;
   /** Tests only (LLMAP_BATCH_DEBUG): told how many input rows were read when each batch was submitted. */
@@ -109,7 +110,7 @@ export async function* mapRowsBatch<O extends RowOutcome>(
     if (err instanceof ProviderError && err.kind !== 'aborted') throw new FatalRunError(err);
     throw err;
   }
-  if (opts.fallback && !result.stopped && result.failed.size > 0) await fallBack(result, opts.fallback, opts.cache, opts.log);
+  if (opts.fallback && !result.stopped && result.failed.size > 0) await fallBack(result, failedRequests(result, reread(), count, opts.requestOf), opts.fallback, opts.cache, opts.log);
   await opts.onBatches?.(result);
 
   // The first row of a key this run's batches answered counts as sent; its repeats as cached.
@@ -161,16 +162,17 @@ function unanswered(index: number, key: string, result: BatchRunResult): [RowOut
 /** Sends the failed requests as realtime calls, a few at a time; each answer is cached before it counts. */
 async function fallBack(
   result: BatchRunResult,
-  fallback: (key: string) => Promise<CachedResponse | { error: string }>,
+  requests: AsyncIterable<{ key: string; realtime: ChatRequest }>,
+  fallback: (request: ChatRequest) => Promise<CachedResponse | { error: string }>,
   cache: ResponseCache,
   log: (line: string) => void,
 ): Promise<void> {
-  const keys = [...result.failed.keys()];
-  log(`llmap: sending the ${keys.length} ${keys.length === 1 ? 'request' : 'requests'} that failed in their batch as realtime calls (--batch-fallback realtime)`);
+  const n = result.failed.size;
+  log(`llmap: sending the ${n} ${n === 1 ? 'request' : 'requests'} that failed in their batch as realtime calls (--batch-fallback realtime)`);
   await pMap(
-    keys,
-    async (key) => {
-      const answer = await fallback(key);
+    requests,
+    async ({ key, realtime }) => {
+      const answer = await fallback(realtime);
       result.attempts.set(key, (result.attempts.get(key) ?? 1) + 1);
       if ('error' in answer) {
         result.failed.set(key, answer.error);
@@ -182,6 +184,22 @@ async function fallBack(
     },
     { concurrency: FALLBACK_CONCURRENCY },
   );
+}
+
+/** The requests of the failed keys, each once, found by reading the input again (they are not held). */
+async function* failedRequests(
+  result: BatchRunResult,
+  rows: AsyncIterable<Row>,
+  count: number,
+  requestOf: BatchEngineOptions<RowOutcome>['requestOf'],
+): AsyncIterable<{ key: string; realtime: ChatRequest }> {
+  const left = new Set(result.failed.keys());
+  let index = 0;
+  for await (const row of rows) {
+    if (left.size === 0 || index++ >= count) return;
+    const request = requestOf(row);
+    if (request && left.delete(request.key)) yield request;
+  }
 }
 
 /** Realtime calls in flight at once for the fallback: a handful of leftovers, not a full run. */
