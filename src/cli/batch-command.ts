@@ -76,7 +76,6 @@ export function registerBatchCommand(program: Command, cli: CliContext, setExitC
             store,
             scope: batchScope(config),
             cache,
-            bodyOf: () => undefined,
             retries: 0,
             ...pollIntervals(cli.env),
             signal: interrupts.abort,

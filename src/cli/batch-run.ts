@@ -27,6 +27,9 @@ import type { EngineWiring, MappedTableRow, StartedEngine } from './table-run.js
 import type { RowOutcome } from '../engine/events.js';
 import type { CallConfig } from '../config/call-config.js';
 import type { RunInfo } from '../report/run-report.js';
+import type { ResponseCache } from '../cache/cache.js';
+import type { Row } from '../io/table.js';
+import { openInput } from './table-run.js';
 
 /** Polls start at 5 s and back off to a minute; LLMAP_BATCH_POLL_MS (tests only) shortens both. */
 export function pollIntervals(env: NodeJS.ProcessEnv): { pollMs: number; maxPollMs: number } {
@@ -38,6 +41,12 @@ export function pollIntervals(env: NodeJS.ProcessEnv): { pollMs: number; maxPoll
 export function batchScope(config: CallConfig): { vendor: string; endpoint: string; model: string } {
   const endpoint = normalizeBaseURL(config.baseURL ?? (config.provider === 'anthropic' ? 'https://api.anthropic.com' : 'https://api.openai.com/v1'));
   return { vendor: config.provider, endpoint, model: config.model };
+}
+
+/** LLMAP_BATCH_MAX_REQUESTS (tests only): fewer requests per batch than the vendor allows, so a small input makes several. */
+function withTestLimit(api: BatchApi, env: NodeJS.ProcessEnv): BatchApi {
+  const n = Number(env.LLMAP_BATCH_MAX_REQUESTS);
+  return Number.isInteger(n) && n > 0 ? { ...api, maxRequests: Math.min(n, api.maxRequests) } : api;
 }
 
 /** The request body the realtime adapter would send, so a batch answer is the answer of the same request. */
@@ -56,14 +65,13 @@ export async function startBatchEngine(config: RunConfig, render: RenderRow, wir
   const cacheKey = chatCacheKey(config);
   const body = await bodyBuilder(config);
   const fallback = fallbackFor(config, () => openProvider(config));
-  return startEngine(config, wiring, cli, info, await createBatchApi(providerOptions(config)), fallback, {
+  return startEngine(config, wiring, cli, info, withTestLimit(await createBatchApi(providerOptions(config)), cli.env), fallback, {
     requestOf(row) {
       const prompt = render(row);
       if (prompt.trim() === '') return undefined;
       const request: ChatRequest = config.system === undefined ? { prompt } : { system: config.system, prompt };
       const key = cacheKey(request);
-      fallback?.requests.set(key, request);
-      return { key, body: () => body(request) };
+      return { key, body: () => body(request), realtime: request };
     },
     outcome: (base) => base,
   });
@@ -71,7 +79,7 @@ export async function startBatchEngine(config: RunConfig, render: RenderRow, wir
 
 /** `llmap embed --mode batch`: one text per request, under the embedding cache key, as `/v1/embeddings` would answer it. */
 export async function startEmbedBatchEngine(config: EmbedConfig, textOf: RenderRow, wiring: EngineWiring, cli: CliContext, info: RunInfo): Promise<StartedEngine<EmbedOutcome>> {
-  const api = await createBatchApi({ ...providerOptions(config), params: {} }, true);
+  const api = withTestLimit(await createBatchApi({ ...providerOptions(config), params: {} }, true), cli.env);
   const { dimensions } = config;
   const fallback = fallbackFor(config, async () => embedderAsProvider(await createEmbedder({ ...providerOptions(config), params: {}, dimensions })));
   return startEngine(config, wiring, cli, info, api, fallback, {
@@ -79,15 +87,14 @@ export async function startEmbedBatchEngine(config: EmbedConfig, textOf: RenderR
       const text = textOf(row);
       if (text.trim() === '') return undefined;
       const key = embeddingKey({ provider: config.provider, baseURL: config.baseURL, model: config.model, dimensions, query: config.query, text });
-      fallback?.requests.set(key, { prompt: text });
-      return { key, body: () => ({ model: config.model, input: text, encoding_format: 'base64', ...(dimensions !== undefined && { dimensions }) }) };
+      return { key, realtime: { prompt: text }, body: () => ({ model: config.model, input: text, encoding_format: 'base64', ...(dimensions !== undefined && { dimensions }) }) };
     },
     outcome: (base, answer) => ({ ...base, text: '', vector: answer ? (float32FromBase64(answer.text) ?? null) : null }),
   });
 }
 
 async function startEngine<O extends RowOutcome>(
-  config: CallConfig & { quiet: boolean },
+  config: (RunConfig | EmbedConfig) & { quiet: boolean },
   wiring: EngineWiring,
   cli: CliContext,
   info: RunInfo,
@@ -97,16 +104,22 @@ async function startEngine<O extends RowOutcome>(
 ): Promise<StartedEngine<O>> {
   let provider: Promise<Provider> | undefined;
   const retry = defaultRetryPolicy({ maxAttempts: config.maxAttempts, ...retryOverrides(cli.env) });
-  let cache;
+  let cache: ResponseCache | undefined;
+  let answers: ResponseCache;
   try {
     cache = await openCache(config);
+    // The output is read back from the cache; under a --cache-mode that never serves, through a reader that does.
+    answers = config.cacheMode === 'write' || config.cacheMode === 'refresh' ? await openCache({ ...config, cacheMode: 'rw' }) : cache;
   } catch (err) {
+    await cache?.close();
     await api.close();
     throw err;
   }
   const say = (line: string) => cli.stderr.write(line + '\n');
-  const mapped = mapRowsBatch(wiring.rows, {
+  const mapped = mapRowsBatch(wiring.rows, () => rereadInput(config, cli), {
     ...rows,
+    answers,
+    ...(cli.env.LLMAP_BATCH_DEBUG && { debug: say }),
     api,
     store: new BatchStore(batchStoreDir(config.cacheDir!)),
     scope: batchScope(config),
@@ -118,10 +131,10 @@ async function startEngine<O extends RowOutcome>(
     stop: wiring.stop,
     log: config.quiet ? () => undefined : say,
     ...(fallback && {
-      async fallback(key: string) {
+      async fallback(request: ChatRequest) {
         provider ??= fallback.open();
         const ctx = { provider: await provider, retry, observer: wiring.observer, signal: wiring.signal, stop: wiring.stop, now: () => performance.now() };
-        const call = await callWithRetry(ctx, 0, fallback.requests.get(key)!);
+        const call = await callWithRetry(ctx, 0, request);
         if ('error' in call) return { error: call.error.message };
         const { text, finishReason, usage } = call.result;
         return { text, finishReason, usage, storedAt: Date.now() };
@@ -142,6 +155,7 @@ async function startEngine<O extends RowOutcome>(
   return {
     mapped,
     async close() {
+      if (answers !== cache) await answers.close();
       await cache.close();
       await api.close();
       await (await provider?.catch(() => undefined))?.close();
@@ -149,14 +163,26 @@ async function startEngine<O extends RowOutcome>(
   };
 }
 
-/** --batch-fallback realtime: the client for the realtime calls (opened only if one is needed) and each key's request. */
+/**
+ * The input read once more, from the top, as the command opened it (standard input: its temp copy,
+ * batch-input.ts); as many rows as the first read gave are taken (--limit, a stop).
+ */
+async function* rereadInput(config: RunConfig | EmbedConfig, cli: CliContext): AsyncIterable<Row> {
+  const { source } = await openInput(config, cli);
+  try {
+    yield* source.rows;
+  } finally {
+    await source.close();
+  }
+}
+
+/** --batch-fallback realtime: the client for the realtime calls, opened only if one is needed. */
 interface Fallback {
   open(): Promise<Provider>;
-  requests: Map<string, ChatRequest>;
 }
 
 function fallbackFor(config: { batchFallback: string }, open: () => Promise<Provider>): Fallback | undefined {
-  return config.batchFallback === 'realtime' ? { open, requests: new Map() } : undefined;
+  return config.batchFallback === 'realtime' ? { open } : undefined;
 }
 
 /** An embedder seen as a provider of one text per call, its answer shaped as the embedding cache stores it. */

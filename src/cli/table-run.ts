@@ -20,6 +20,7 @@ import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { Interrupts } from './interrupts.js';
 import { verboseLog } from './verbose-log.js';
+import { inputStdin } from './batch-input.js';
 
 /** A finished row as an engine yields it. */
 export interface MappedTableRow<O> {
@@ -66,7 +67,7 @@ export interface TableRunSpec<O extends { stopped?: boolean }> {
 
 /** The input table opened and both formats decided, from the --input/--output flags of run and embed. */
 export async function openInput(
-  config: { input: string; inputFormat?: string; output: string; outputFormat?: string; relaxColumnCount: boolean; parquet?: unknown },
+  config: { input: string; inputFormat?: string; output: string; outputFormat?: string; relaxColumnCount: boolean; parquet?: unknown; mode?: string },
   cli: CliContext,
 ): Promise<{ source: TableSource; inputFormat: TableFormat; outputFormat: TableFormat }> {
   const inputFormat = detectFormat(config.input, config.inputFormat, '--input-format');
@@ -76,7 +77,7 @@ export async function openInput(
   }
   // JSONL lines may differ in keys: a fixed-column output needs all of them as columns up front.
   const source = await openTableSource(
-    { path: config.input, format: inputFormat, stdin: cli.stdin },
+    { path: config.input, format: inputFormat, stdin: await inputStdin(config, cli) },
     { relaxColumnCount: config.relaxColumnCount, allKeys: outputFormat !== 'jsonl' },
   );
   return { source, inputFormat, outputFormat };

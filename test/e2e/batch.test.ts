@@ -3,7 +3,7 @@
  * Batches endpoints: shuffled results, failed and expired lines, limits that force several batches,
  * every row right and in order, every answer cached, a realtime re-run that sends nothing.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -178,6 +178,36 @@ describe('batch mode limits and refusals', () => {
     const run = await runCli(['run', f.input, '-c', 'text', '-m', 'test', '--base-url', `${server!.url}/v1`, '--mode', 'batch', '--no-cache']);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('llmap: --mode batch stores every answer in the cache and keeps track of its batches beside it; drop --no-cache\n');
+    expect(server!.requests).toHaveLength(0);
+  });
+});
+
+describe('batch mode memory', () => {
+  it('streams: each batch is submitted as soon as it is full, not after the whole input; stdin is read twice through a temp copy that is removed', async () => {
+    const ROWS = 30;
+    const f = await setUp({}, ROWS);
+    const tmp = path.join(f.dir, 'tmp');
+    mkdirSync(tmp);
+    const args = ['-', '-c', 'text', '-m', 'test', '--base-url', `${server!.url}/v1`, '--cache-dir', f.cacheDir, '-o', f.out];
+    const input = readFileSync(f.input);
+    const run = await runCli(['run', ...args, '--mode', 'batch'], {
+      stdin: input,
+      env: { ...env, TMPDIR: tmp, LLMAP_BATCH_MAX_REQUESTS: '7', LLMAP_BATCH_DEBUG: '1' },
+    });
+    expect(run.code).toBe(0);
+    expect(readFileSync(f.out, 'utf8')).toBe(expected(ROWS));
+    // A batch of 7 goes when the 8th row is read; only the last waits for the end of the input.
+    const readWhenSubmitted = [...run.stderr.matchAll(/llmap: debug: batch \w+ submitted after (\d+) input rows read/g)].map((m) => Number(m[1]));
+    expect(readWhenSubmitted).toEqual([8, 15, 22, 29, 30]);
+    expect(server!.batches.batches.map((b) => b.request_counts.total)).toEqual([7, 7, 7, 7, 2]);
+    expect(run.stderr).toMatch(/30 rows in .*: 30 sent, 0 cached, 0 skipped, 0 failed/);
+    // The copy of stdin and the spooled requests are gone.
+    expect(readdirSync(tmp)).toEqual([]);
+
+    server!.reset();
+    const rerun = await runCli(['run', ...args, '-q'], { stdin: input });
+    expect(rerun.code).toBe(0);
+    expect(readFileSync(f.out, 'utf8')).toBe(expected(ROWS));
     expect(server!.requests).toHaveLength(0);
   });
 });

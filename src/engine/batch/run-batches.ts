@@ -1,8 +1,10 @@
 /**
- * Gets answers for a set of cache keys through a vendor's batch endpoint: adopts the batches in
+ * Gets answers for a stream of requests through a vendor's batch endpoint: adopts the batches in
  * flight that already hold some of them (from a run that was stopped or killed), submits the rest
- * in as many batches as the vendor's limits need, polls with backoff, stores every answer in the
- * cache under its key, and resubmits failed and expired requests up to `retries` times.
+ * as the stream goes, each batch as soon as it is as full as the vendor's limits allow, polls with
+ * backoff, stores every answer in the cache under its key, and resubmits failed and expired
+ * requests up to `retries` times. Memory holds the keys, not the requests: each request's line is
+ * spooled to a temp file (request-spool.ts) and read back when a batch is created.
  *
  * Never twice: a record is saved before each batch is created (batch-store.ts), and a record left
  * without a batch id by a crash is looked up on the server before anything is created for it.
@@ -13,7 +15,14 @@ import { ProviderError } from '../../errors.js';
 import { BatchTooLargeError, customIdOf, type BatchApi, type RemoteBatch } from '../../providers/batch/batch-api.js';
 import { backoffDelay, defaultRetryPolicy, sleep } from '../retry.js';
 import { newLabel, type BatchRecord, type BatchStore } from './batch-store.js';
-import { splitBatches } from './split-batches.js';
+import { RequestSpool } from './request-spool.js';
+import { BatchPacker, splitBatches } from './split-batches.js';
+
+/** One request: its cache key and (computed once, when first seen) the body the realtime adapter would send. */
+export interface BatchRequest {
+  key: string;
+  body: () => unknown;
+}
 
 /** What the runner needs. */
 export interface BatchRunOptions {
@@ -22,8 +31,6 @@ export interface BatchRunOptions {
   /** Which records are this endpoint's: vendor, base URL and model. */
   scope: { vendor: string; endpoint: string; model: string };
   cache: ResponseCache;
-  /** The request body of a key; undefined when not known (then its failures cannot be resubmitted). */
-  bodyOf: (key: string) => unknown;
   /** Resubmissions of a failed or expired request. */
   retries: number;
   /** First poll interval; grows by half each poll up to maxPollMs. */
@@ -37,6 +44,8 @@ export interface BatchRunOptions {
   log: (line: string) => void;
   /** Told each request of a batch that ran, once it ended (the report counts them as requests; a refused batch ran none). */
   onSubmitted?: (key: string) => void;
+  /** Told each batch created, by id. */
+  onCreated?: (batchId: string) => void;
   /** Told each answer once it is in the cache, with the submissions it took (progress counts it done). */
   onAnswered?: (key: string, value: CachedResponse, attempts: number) => void;
   /** Also collect the batches in flight holding none of `keys` (`llmap batch resume`). */
@@ -45,8 +54,8 @@ export interface BatchRunOptions {
 
 /** How it went. */
 export interface BatchRunResult {
-  /** Answers stored by this run, by key. */
-  answered: Map<string, CachedResponse>;
+  /** Keys whose answers this run stored (the answers are in the cache). */
+  answered: Set<string>;
   /** Keys with no answer, and why; with the submissions each had. */
   failed: Map<string, string>;
   /** Submissions per key (1 + resubmissions). */
@@ -64,29 +73,43 @@ export interface BatchRunResult {
 /** Answers being written to the cache at once while a batch is collected. */
 const STORES_IN_FLIGHT = 64;
 
+/** Answers of a batch held before they are stored: the download is not held whole. */
+const STORE_CHUNK = 1024;
+
 /** Transient failures of the batch calls themselves (not of the requests inside). */
 const CALL_ATTEMPTS = 5;
 
-export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions): Promise<BatchRunResult> {
-  const { api, store, scope } = opts;
-  const policy = defaultRetryPolicy({ baseDelayMs: Math.min(500, opts.pollMs), maxDelayMs: Math.max(opts.pollMs, 5_000) });
-  const result: BatchRunResult = { answered: new Map(), failed: new Map(), attempts: new Map(), stopped: false, running: [], batchIds: [], waitedMs: 0 };
-  const started = Date.now();
-  const needed = new Set(keys);
+export async function runBatches(requests: Iterable<BatchRequest> | AsyncIterable<BatchRequest>, opts: BatchRunOptions): Promise<BatchRunResult> {
+  const spool = new RequestSpool();
+  try {
+    return await runSpooled(requests, opts, spool);
+  } finally {
+    spool.close();
+  }
+}
 
+/** The batch records of this scope still in flight, which key each holds, and every batch id already claimed by a record. */
+async function recordsInFlight(store: BatchStore, scope: BatchRunOptions['scope']) {
   const all = await store.all();
   const claimed = new Set(all.flatMap((r) => (r.batchId ? [r.batchId] : [])));
   const inFlight = all.filter(
     (r) => (r.state === 'intent' || r.state === 'submitted') && r.vendor === scope.vendor && r.endpoint === scope.endpoint && r.model === scope.model,
   );
+  const owner = new Map<string, BatchRecord>();
+  for (const rec of inFlight) for (const k of rec.keys) owner.set(k, rec);
+  return { claimed, inFlight, owner };
+}
+
+async function runSpooled(requests: Iterable<BatchRequest> | AsyncIterable<BatchRequest>, opts: BatchRunOptions, spool: RequestSpool): Promise<BatchRunResult> {
+  const { api, store, scope } = opts;
+  const policy = defaultRetryPolicy({ baseDelayMs: Math.min(500, opts.pollMs), maxDelayMs: Math.max(opts.pollMs, 5_000) });
+  const result: BatchRunResult = { answered: new Set(), failed: new Map(), attempts: new Map(), stopped: false, running: [], batchIds: [], waitedMs: 0 };
+  const started = Date.now();
+
+  const { claimed, inFlight, owner } = await recordsInFlight(store, scope);
+  /** The records of earlier runs this run collects: those holding any of its requests (all of them for adoptAll). */
+  const adopted = new Set<BatchRecord>(opts.adoptAll ? inFlight : []);
   const active: BatchRecord[] = [];
-  const covered = new Set<string>();
-  for (const rec of inFlight) {
-    if (!opts.adoptAll && !rec.keys.some((k) => needed.has(k))) continue;
-    active.push(rec);
-    for (const k of rec.keys) covered.add(k);
-  }
-  const fresh = [...needed].filter((k) => !covered.has(k));
   /** Requests waiting for room in the vendor's queue (see park). */
   const parked: { keys: string[]; round: number }[] = [];
 
@@ -109,7 +132,7 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
 
   /** New records for `keys`, split by the vendor's limits, each saved before its batch is created. */
   async function submit(keysToSend: string[], round: number): Promise<void> {
-    const groups = splitBatches(keysToSend, (k) => api.line(customIdOf(k), opts.bodyOf(k)), api.maxRequests, api.maxBytes);
+    const groups = splitBatches(keysToSend, (k) => spool.line(k)!, api.maxRequests, api.maxBytes);
     for (const group of groups) {
       if (opts.stop.aborted) return;
       const rec: BatchRecord = { version: 1, label: newLabel(), ...scope, createdAt: Date.now(), keys: group, state: 'intent', round };
@@ -133,20 +156,19 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
           }
         }
       }
-      const bodies = rec.keys.map((k) => opts.bodyOf(k));
-      if (bodies.some((b) => b === undefined)) {
+      const lines = rec.keys.map((k) => spool.line(k));
+      if (lines.some((b) => b === undefined)) {
         // Not on the server (looked for above), and not all its requests are known here: retired,
         // and this input's own requests submitted anew (the others go when their own input runs).
         rec.state = 'cancelled';
         await save(rec);
-        const mine = rec.keys.filter((k, i) => bodies[i] !== undefined);
+        const mine = rec.keys.filter((k, i) => lines[i] !== undefined);
         opts.log(`llmap: batch ${rec.label} was never created; submitting its ${mine.length} requests of this input anew`);
         await submit(mine, rec.round);
         return;
       }
-      const lines = rec.keys.map((k, i) => api.line(customIdOf(k), bodies[i]));
       try {
-        const b = await api.create(rec.label, lines, opts.signal, { fileId: rec.fileId }, async (fileId) => {
+        const b = await api.create(rec.label, lines as string[], opts.signal, { fileId: rec.fileId }, async (fileId) => {
           rec.fileId = fileId;
           await save(rec);
         });
@@ -177,6 +199,7 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
     claimed.add(b.id);
     await save(rec);
     result.batchIds.push(b.id);
+    opts.onCreated?.(b.id);
     opts.log(`llmap: batch ${b.id} submitted: ${rec.keys.length} ${rec.keys.length === 1 ? 'request' : 'requests'}`);
     active.push(rec);
   }
@@ -223,35 +246,42 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
     const failures = new Map<string, string>();
     const seen = new Set<string>();
     const answers: [string, CachedResponse][] = [];
-    for await (const line of callIterable(() => api.results(b.id, opts.signal))) {
-      const key = byCustomId.get(line.customId);
-      if (key === undefined || seen.has(key)) continue;
-      seen.add(key);
-      if (line.ok) {
-        const { text, finishReason, usage } = line.result;
-        answers.push([key, { text, finishReason, usage, storedAt: Date.now() }]);
-      } else failures.set(key, line.error);
-    }
     // Stored many at a time (one at a time, a store's commit per answer dominates a large batch).
-    await pMap(
-      answers,
-      async ([key, value]) => {
-        // In the cache before the row counts as done: a crash after this never pays for it again.
-        await opts.cache.set(key, value);
-        result.answered.set(key, value);
-        result.failed.delete(key);
-        result.attempts.set(key, rec.round + 1);
-        opts.onAnswered?.(key, value, rec.round + 1);
-      },
-      { concurrency: STORES_IN_FLIGHT },
-    );
+    const store = () =>
+      pMap(
+        answers.splice(0),
+        async ([key, value]) => {
+          // In the cache before the row counts as done: a crash after this never pays for it again.
+          await opts.cache.set(key, value);
+          result.answered.add(key);
+          result.failed.delete(key);
+          result.attempts.set(key, rec.round + 1);
+          opts.onAnswered?.(key, value, rec.round + 1);
+        },
+        { concurrency: STORES_IN_FLIGHT },
+      );
+    // Read as it downloads, a chunk of answers stored at a time; a transient failure restarts the
+    // download from the top, the lines already handled skipped (they are joined by custom_id).
+    await call(async () => {
+      for await (const line of api.results(b.id, opts.signal)) {
+        const key = byCustomId.get(line.customId);
+        if (key === undefined || seen.has(key)) continue;
+        seen.add(key);
+        if (line.ok) {
+          const { text, finishReason, usage } = line.result;
+          answers.push([key, { text, finishReason, usage, storedAt: Date.now() }]);
+          if (answers.length >= STORE_CHUNK) await store();
+        } else failures.set(key, line.error);
+      }
+      await store();
+    });
     for (const k of rec.keys) if (!seen.has(k)) failures.set(k, `no result for this request in batch ${b.id} (${b.status})`);
     for (const k of failures.keys()) result.attempts.set(k, rec.round + 1);
     rec.state = 'collected';
     await save(rec);
     const again: string[] = [];
     for (const [k, why] of failures) {
-      if (rec.round < opts.retries && opts.bodyOf(k) !== undefined) again.push(k);
+      if (rec.round < opts.retries && spool.has(k)) again.push(k);
       else result.failed.set(k, why);
     }
     if (again.length > 0) {
@@ -260,25 +290,36 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
     }
   }
 
-  /** The results download, restarted from the top on a transient failure (the lines are joined by custom_id). */
-  async function* callIterable<T>(make: () => AsyncIterable<T>): AsyncIterable<T> {
-    const lines = await call(async () => {
-      const out: T[] = [];
-      for await (const x of make()) out.push(x);
-      return out;
-    });
-    yield* lines;
-  }
-
   try {
-    for (const rec of [...active]) {
-      if (rec.state === 'intent') {
-        active.splice(active.indexOf(rec), 1);
-        if (!opts.stop.aborted) await create(rec, false);
-      } else if (rec.batchId) result.batchIds.push(rec.batchId);
+    // The stream: each request spooled; one an earlier run's batch holds adopts that batch; the
+    // others packed in order, a batch submitted whenever the next request would not fit in it.
+    const packer = new BatchPacker(api.maxRequests, api.maxBytes);
+    const pending: string[] = [];
+    for await (const { key, body } of requests) {
+      if (spool.has(key)) continue;
+      const line = api.line(customIdOf(key), body());
+      spool.add(key, line);
+      const rec = owner.get(key);
+      if (rec) adopted.add(rec);
+      else {
+        if (packer.add(Buffer.byteLength(line) + 1) && pending.length > 0) await submit(pending.splice(0), 0);
+        pending.push(key);
+      }
     }
-    if (active.length > 0) opts.log(`llmap: found ${active.length} ${active.length === 1 ? 'batch' : 'batches'} in flight from an earlier run; collecting`);
-    await submit(fresh, 0);
+    owner.clear();
+    const earlier = inFlight.filter((r) => adopted.has(r));
+    adopted.clear();
+    for (const rec of earlier) {
+      if (rec.state === 'intent') {
+        if (!opts.stop.aborted) await create(rec, false);
+      } else {
+        active.push(rec);
+        if (rec.batchId) result.batchIds.push(rec.batchId);
+      }
+    }
+    const found = earlier.filter((r) => r.state === 'submitted').length;
+    if (found > 0) opts.log(`llmap: found ${found} ${found === 1 ? 'batch' : 'batches'} in flight from an earlier run; collecting`);
+    await submit(pending.splice(0), 0);
     await poll();
   } catch (err) {
     if (!(err instanceof ProviderError && err.kind === 'aborted') && !opts.signal.aborted) throw err;
@@ -323,7 +364,7 @@ export async function runBatches(keys: Iterable<string>, opts: BatchRunOptions):
     if (!(err instanceof ProviderError) || err.status !== 404) throw err;
     rec.state = 'cancelled';
     await save(rec);
-    const again = rec.keys.filter((k) => opts.bodyOf(k) !== undefined);
+    const again = rec.keys.filter((k) => spool.has(k));
     opts.log(`llmap: ${api.vendor} has no batch ${rec.batchId} (404); submitting its ${again.length} requests of this input again`);
     await submit(again, rec.round);
     return undefined;

@@ -9,7 +9,7 @@ import { callContext } from '../errors.js';
 import { ANTHROPIC_VERSION, toResult } from '../anthropic.js';
 import type { ProviderConfig } from '../provider.js';
 import { parseAnthropicRateLimit } from '../rate-limit-headers.js';
-import { BatchTooLargeError, jsonLines, type BatchApi, type BatchResultLine, type RemoteBatch } from './batch-api.js';
+import { BatchTooLargeError, type BatchApi, type BatchResultLine, type RemoteBatch } from './batch-api.js';
 import { batchHttp } from './batch-http.js';
 
 /** How much earlier than llmap's own record a server may date a batch (clocks differ). */
@@ -70,8 +70,7 @@ export function createAnthropicBatchApi(config: ProviderConfig, apiKeyEnv?: stri
     get: async (id, signal) => remote(await http.json<MessageBatch>('GET', `${path}/${id}`, undefined, signal)),
     async *results(id, signal) {
       // The documented results path, not the results_url a response names: the key goes only where it always goes.
-      const text = await http.text(`${path}/${id}/results`, signal);
-      for (const line of jsonLines(text)) yield resultOf(line as MessageBatchIndividualResponse, ctx.endpoint);
+      for await (const line of http.jsonLines(`${path}/${id}/results`, signal)) yield resultOf(line as MessageBatchIndividualResponse, ctx.endpoint);
     },
     cancel: async (id, signal) => remote(await http.json<MessageBatch>('POST', `${path}/${id}/cancel`, undefined, signal)),
     close: async () => undefined,

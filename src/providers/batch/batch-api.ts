@@ -65,8 +65,3 @@ export interface BatchApi {
 export function customIdOf(key: string): string {
   return key.replace(/^[a-z]\d+:/, '').slice(0, 64);
 }
-
-/** Splits a JSONL text into its parsed lines, skipping blank ones. */
-export function* jsonLines(text: string): Iterable<unknown> {
-  for (const line of text.split('\n')) if (line.trim() !== '') yield JSON.parse(line);
-}

@@ -8,7 +8,8 @@ import { toProviderError, type CallContext } from '../errors.js';
 export interface BatchHttp {
   json<T>(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal): Promise<T>;
   form<T>(path: string, form: FormData, signal: AbortSignal): Promise<T>;
-  text(urlOrPath: string, signal: AbortSignal): Promise<string>;
+  /** The non-blank lines of a JSONL download, parsed, as they arrive (a batch's results are not held whole). */
+  jsonLines(urlOrPath: string, signal: AbortSignal): AsyncIterable<unknown>;
 }
 
 export function batchHttp(baseURL: string, headers: Record<string, string>, query: Record<string, string> | undefined, ctx: CallContext): BatchHttp {
@@ -42,7 +43,21 @@ export function batchHttp(baseURL: string, headers: Record<string, string>, quer
     async form(path, form, signal) {
       return parse(await call(path, { method: 'POST', headers, body: form }, signal), ctx, signal);
     },
-    text: (path, signal) => call(path, { method: 'GET', headers }, signal),
+    async *jsonLines(path, signal) {
+      try {
+        const res = await fetch(urlOf(path), { method: 'GET', headers, signal });
+        if (!res.ok || !res.body) throw errorOf(res, await res.text());
+        let rest = '';
+        for await (const chunk of res.body.pipeThrough(new TextDecoderStream())) {
+          const lines = (rest + chunk).split('\n');
+          rest = lines.pop()!;
+          for (const line of lines) if (line.trim() !== '') yield JSON.parse(line);
+        }
+        if (rest.trim() !== '') yield JSON.parse(rest);
+      } catch (err) {
+        throw toProviderError(err, ctx, signal);
+      }
+    },
   };
 }
 

@@ -13,7 +13,7 @@ import { parseEmbeddings } from '../embedding-response.js';
 import { float32ToBase64 } from '../float32-base64.js';
 import { EMBEDDING_MARK } from '../../cache/embedding-cache.js';
 import { parseOpenAIRateLimit } from '../rate-limit-headers.js';
-import { BatchTooLargeError, jsonLines, type BatchApi, type BatchResultLine, type RemoteBatch } from './batch-api.js';
+import { BatchTooLargeError, type BatchApi, type BatchResultLine, type RemoteBatch } from './batch-api.js';
 import { batchHttp } from './batch-http.js';
 
 /** The metadata key holding llmap's label of a batch (how a batch created before a crash is found). */
@@ -106,8 +106,7 @@ export function createOpenAIBatchApi(config: ProviderConfig, apiKeyEnv?: string,
       const b = await http.json<Batch>('GET', `/batches/${id}`, undefined, signal);
       for (const fileId of [b.output_file_id, b.error_file_id]) {
         if (!fileId) continue;
-        const text = await http.text(`/files/${fileId}/content`, signal);
-        for (const line of jsonLines(text)) yield resultOf(line as OutputLine, ctx.endpoint, parse);
+        for await (const line of http.jsonLines(`/files/${fileId}/content`, signal)) yield resultOf(line as OutputLine, ctx.endpoint, parse);
       }
     },
     cancel: async (id, signal) => remote(await http.json<Batch>('POST', `/batches/${id}/cancel`, undefined, signal)),
