@@ -9,19 +9,15 @@ import {
   Decimal, Dictionary, Field, Float64, Int32, Int64, List, Struct, Table, TimestampMicrosecond, TimestampMillisecond, Utf8,
   makeData, makeVector, RecordBatch, RecordBatchStreamWriter, Schema, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector,
 } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import { openDuck, type Duck } from './duckdb.js';
+import { useDuck } from './duckdb.js';
 import { dir, useServerAndTempDir } from './fixture.js';
 import { arrowOfParquet, columnJson, fieldTypes } from './parquet-arrow.js';
 
 useServerAndTempDir();
 
-let duck: Duck;
-beforeAll(async () => {
-  duck = await openDuck();
-});
-afterAll(() => duck.close());
+const duckdb = useDuck();
 
 const ROWS = 2500;
 const nth = (i: number, k: number, r: number): boolean => i % k === r;
@@ -84,14 +80,14 @@ describe('Arrow input to Parquet output', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
 
-    expect(await duck.columns(out)).toEqual([
+    expect(await duckdb().columns(out)).toEqual([
       'id:BIGINT', 'text:VARCHAR', 'tag:VARCHAR', 'price:DECIMAL(12,3)', 'big:DECIMAL(38,10)',
       'ts:TIMESTAMP WITH TIME ZONE', 'paris:TIMESTAMP WITH TIME ZONE', 'tags:VARCHAR[]',
       'point:STRUCT(a INTEGER, b VARCHAR, c DOUBLE[])', 'response:VARCHAR',
     ]);
-    expect(await duck.rows(`SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata('${out}')`)).toEqual([{ n: '3' }]);
+    expect(await duckdb().rows(`SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata('${out}')`)).toEqual([{ n: '3' }]);
     // Decimals as DuckDB's text and timestamps as epoch counts: exact, whatever the session's zone.
-    const rows = await duck.rows(`
+    const rows = await duckdb().rows(`
       SELECT id, text, tag, price::VARCHAR AS price, big::VARCHAR AS big, epoch_us(ts) AS ts, epoch_ms(paris) AS paris, tags, point, response
       FROM read_parquet('${out}', file_row_number = true) ORDER BY file_row_number`);
     const text = (v: bigint | number | null) => (v === null ? null : String(v));
@@ -133,8 +129,8 @@ describe('Arrow input to Parquet output', () => {
     const res = await runCli(['run', input, '-c', 'text', '-o', out, '-p', 'echo', '--cache-dir', path.join(dir, 'c'), '-q']);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(await duck.columns(out)).toEqual(['tag:VARCHAR', 'text:VARCHAR', 'response:VARCHAR']);
-    expect(await duck.rows(`SELECT tag, response FROM read_parquet('${out}', file_row_number = true) ORDER BY file_row_number`)).toEqual(
+    expect(await duckdb().columns(out)).toEqual(['tag:VARCHAR', 'text:VARCHAR', 'response:VARCHAR']);
+    expect(await duckdb().rows(`SELECT tag, response FROM read_parquet('${out}', file_row_number = true) ORDER BY file_row_number`)).toEqual(
       [['a', 'q1'], ['b', 'q2'], ['a', 'q3'], ['c', 'q4'], ['d', 'q5'], [null, 'q6']].map(([tag, response]) => ({ tag, response })),
     );
   });

@@ -111,15 +111,23 @@ describe.each(Object.keys(vendors) as Vendor[])('%s: kill -9, then the same comm
   });
 });
 
+/**
+ * A run stopped by Ctrl-C once its batch is being polled: the batch keeps running (until the Ctrl-C
+ * has landed, however slow the machine); `finish` makes it done at the server's next look.
+ */
+async function interrupted(vendor: Vendor) {
+  let completeAfterMs = 3_600_000;
+  const f = await setUp(vendor, { completeAfterMs: () => completeAfterMs, maxRequests: 50_000, anthropicMaxRequests: 100_000 });
+  const run = start(f.args);
+  while (!server!.requests.some((r) => vendors[vendor].poll(r))) await new Promise((r) => setTimeout(r, 5));
+  run.child.kill('SIGINT');
+  expect((await run.exit).code).toBe(130);
+  return { f, run, finish: () => (completeAfterMs = 0) };
+}
+
 describe.each(Object.keys(vendors) as Vendor[])('%s: Ctrl-C while waiting', (vendor) => {
   it('exits 130, leaves the batches running, batch status lists them, the same command again collects them', async () => {
-    // Running until the Ctrl-C has landed, however slow the machine; then done at the next look.
-    let completeAfterMs = 3_600_000;
-    const f = await setUp(vendor, { completeAfterMs: () => completeAfterMs, maxRequests: 50_000, anthropicMaxRequests: 100_000 });
-    const run = start(f.args);
-    while (!server!.requests.some((r) => vendors[vendor].poll(r))) await new Promise((r) => setTimeout(r, 5));
-    run.child.kill('SIGINT');
-    expect((await run.exit).code).toBe(130);
+    const { f, run, finish } = await interrupted(vendor);
     const [batch] = server!.batches.batches;
     expect(server!.batches.created).toBe(1);
     expect(run.stderr()).toContain(
@@ -129,7 +137,7 @@ describe.each(Object.keys(vendors) as Vendor[])('%s: Ctrl-C while waiting', (ven
     expect(existsSync(f.out)).toBe(false);
 
     const status = await runCli(['batch', 'status', ...f.endpoint], { env });
-    completeAfterMs = 0;
+    finish();
     expect(status.code).toBe(0);
     const line = status.stdout.split('\n')[1];
     expect(line).toMatch(new RegExp(`^${batch.id}\\s+${vendor}\\s+test\\s+12\\s+submitted\\s+in_progress\\s`));
@@ -167,15 +175,6 @@ describe('a recorded batch the server does not have', () => {
 });
 
 describe('llmap batch resume and cancel', () => {
-  async function interrupted(vendor: Vendor) {
-    let completeAfterMs = 3_600_000;
-    const f = await setUp(vendor, { completeAfterMs: () => completeAfterMs, maxRequests: 50_000, anthropicMaxRequests: 100_000 });
-    const run = start(f.args);
-    while (!server!.requests.some((r) => vendors[vendor].poll(r))) await new Promise((r) => setTimeout(r, 5));
-    run.child.kill('SIGINT');
-    expect((await run.exit).code).toBe(130);
-    return { f, finish: () => (completeAfterMs = 0) };
-  }
 
   it('resume collects the answers into the cache without the input; the run then pays nothing', async () => {
     const { f, finish } = await interrupted('anthropic');

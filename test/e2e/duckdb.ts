@@ -3,6 +3,7 @@
  * must read, and reads back what llmap wrote, so a file only one side understands cannot pass.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface Duck {
   /** Runs statements that return nothing. */
@@ -12,6 +13,16 @@ export interface Duck {
   /** 'name:TYPE' for each column of a Parquet file, as DuckDB reads it. */
   columns(file: string): Promise<string[]>;
   close(): void;
+}
+
+/** One in-memory DuckDB for a test file, opened before its tests and closed after; call at the top level. */
+export function useDuck(): () => Duck {
+  let duck: Duck | undefined;
+  beforeAll(async () => {
+    duck = await openDuck();
+  });
+  afterAll(() => duck?.close());
+  return () => duck!;
 }
 
 export async function openDuck(): Promise<Duck> {

@@ -5,19 +5,15 @@ import {
   Bool, DateDay, Dictionary, Field, Float64, Int32, Int64, List, Struct, Table, TimestampMillisecond, Utf8,
   tableToIPC, vectorFromArray,
 } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN, baseEnv, ROOT, runCli } from './cli.js';
-import { openDuck, type Duck } from './duckdb.js';
+import { useDuck } from './duckdb.js';
 import { arrowOfParquet, columnJson } from './parquet-arrow.js';
 import { dir, useServerAndTempDir } from './fixture.js';
 
 useServerAndTempDir();
 
-let duck: Duck;
-beforeAll(async () => {
-  duck = await openDuck();
-});
-afterAll(() => duck.close());
+const duckdb = useDuck();
 
 const echo = (cacheDir: string): string[] => ['-p', 'echo', '--cache-dir', cacheDir, '-q'];
 
@@ -43,8 +39,8 @@ describe('Parquet in and out', () => {
   it('reads every common type DuckDB writes (several row groups, nulls) and keeps every input column exact', async () => {
     const input = path.join(dir, 'in.parquet');
     const out = path.join(dir, 'out.parquet');
-    await duck.run(ALL_TYPES_SQL(5000, input, 2048));
-    const groups = await duck.rows(`SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata('${input}')`);
+    await duckdb().run(ALL_TYPES_SQL(5000, input, 2048));
+    const groups = await duckdb().rows(`SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata('${input}')`);
     expect(groups[0].n).toBe('3');
 
     const res = await runCli(['run', input, '-c', 's', '-o', out, ...echo(path.join(dir, 'c'))]);
@@ -52,19 +48,19 @@ describe('Parquet in and out', () => {
     expect(res.code).toBe(0);
 
     // DuckDB reads the same column types back, plus the response.
-    const inColumns = await duck.columns(input);
+    const inColumns = await duckdb().columns(input);
     expect(inColumns).toContain('ts_tz:TIMESTAMP WITH TIME ZONE');
     expect(inColumns).toContain('mp:MAP(VARCHAR, BIGINT)');
-    expect(await duck.columns(out)).toEqual([...inColumns, 'response:VARCHAR']);
+    expect(await duckdb().columns(out)).toEqual([...inColumns, 'response:VARCHAR']);
     // Value for value, row for row: the differences each way, on the row number, are empty.
     const exact = inColumns.map((c) => c.split(':')[0]);
     const list = ['file_row_number', ...exact].join(', ');
     const from = (file: string): string => `SELECT ${list} FROM read_parquet('${file}', file_row_number = true)`;
-    expect(await duck.rows(`(${from(input)}) EXCEPT ALL (${from(out)})`)).toEqual([]);
-    expect(await duck.rows(`(${from(out)}) EXCEPT ALL (${from(input)})`)).toEqual([]);
-    expect(await duck.rows(`SELECT count(*) AS n FROM read_parquet('${out}') WHERE s IS NOT NULL AND response IS DISTINCT FROM s`)).toEqual([{ n: '0' }]);
+    expect(await duckdb().rows(`(${from(input)}) EXCEPT ALL (${from(out)})`)).toEqual([]);
+    expect(await duckdb().rows(`(${from(out)}) EXCEPT ALL (${from(input)})`)).toEqual([]);
+    expect(await duckdb().rows(`SELECT count(*) AS n FROM read_parquet('${out}') WHERE s IS NOT NULL AND response IS DISTINCT FROM s`)).toEqual([{ n: '0' }]);
     // A row with an empty prompt is skipped: nothing is sent and its response is empty.
-    expect(await duck.rows(`SELECT DISTINCT response FROM read_parquet('${out}') WHERE s IS NULL`)).toEqual([{ response: '' }]);
+    expect(await duckdb().rows(`SELECT DISTINCT response FROM read_parquet('${out}') WHERE s IS NULL`)).toEqual([{ response: '' }]);
 
     // apache-arrow sees the same types and values in both files.
     const before = arrowOfParquet(input);
@@ -96,12 +92,12 @@ describe('Parquet in and out', () => {
     const res = await runCli(['run', input, '-t', '{{text}} #{{id}}', '-o', out, ...echo(path.join(dir, 'c'))]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(await duck.columns(out)).toEqual([
+    expect(await duckdb().columns(out)).toEqual([
       'id:BIGINT', 'score:DOUBLE', 'ok:BOOLEAN', 'text:VARCHAR', 'tag:VARCHAR', 'day:DATE', 'at:TIMESTAMP WITH TIME ZONE',
       'nums:INTEGER[]', 'pair:STRUCT(a INTEGER, b VARCHAR)', 'response:VARCHAR',
     ]);
-    await duck.run(`SET TimeZone = 'UTC'`);
-    expect(await duck.rows(`SELECT * FROM read_parquet('${out}')`)).toEqual([
+    await duckdb().run(`SET TimeZone = 'UTC'`);
+    expect(await duckdb().rows(`SELECT * FROM read_parquet('${out}')`)).toEqual([
       { id: '1', score: 0.5, ok: true, text: 'alpha', tag: 'red', day: '2024-03-05', at: '2024-01-01 12:00:00+00', nums: [1, 2], pair: { a: 1, b: 'x' }, response: 'alpha #1' },
       { id: '2', score: null, ok: false, text: 'beta', tag: 'blue', day: null, at: '2024-01-02 00:00:00+00', nums: [], pair: { a: 2, b: 'y' }, response: 'beta #2' },
       { id: '9007199254740993', score: 1.25, ok: null, text: 'gamma', tag: 'red', day: '1999-12-31', at: null, nums: null, pair: null, response: 'gamma #9007199254740993' },
@@ -120,20 +116,20 @@ describe('Parquet in and out', () => {
     const res = await runCli(['run', input, '-c', 'text', '-o', out, '--parquet-compression', flag, '--parquet-row-group-size', '1000', ...echo(path.join(dir, 'c'))]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    const meta = await duck.rows(`SELECT DISTINCT row_group_id, row_group_num_rows, compression FROM parquet_metadata('${out}') ORDER BY row_group_id`);
+    const meta = await duckdb().rows(`SELECT DISTINCT row_group_id, row_group_num_rows, compression FROM parquet_metadata('${out}') ORDER BY row_group_id`);
     expect(meta).toEqual([
       { row_group_id: '0', row_group_num_rows: '1000', compression: codec },
       { row_group_id: '1', row_group_num_rows: '1000', compression: codec },
       { row_group_id: '2', row_group_num_rows: '500', compression: codec },
     ]);
-    expect(await duck.rows(`SELECT count(*) AS n, sum(id::INT) AS total, max(response) AS last FROM read_parquet('${out}')`)).toEqual([
+    expect(await duckdb().rows(`SELECT count(*) AS n, sum(id::INT) AS total, max(response) AS last FROM read_parquet('${out}')`)).toEqual([
       { n: '2500', total: '3123750', last: 'text 999' },
     ]);
   });
 
   it.each(['brotli', 'lz4', 'gzip', 'snappy', 'zstd', 'uncompressed'])('reads a %s-compressed file DuckDB wrote', async (codec) => {
     const input = path.join(dir, `${codec}.parquet`);
-    await duck.run(`COPY (SELECT i, 'x' || i AS s FROM range(3) t(i)) TO '${input}' (FORMAT parquet, COMPRESSION ${codec})`);
+    await duckdb().run(`COPY (SELECT i, 'x' || i AS s FROM range(3) t(i)) TO '${input}' (FORMAT parquet, COMPRESSION ${codec})`);
     const res = await runCli(['run', input, '-c', 's', '--output-format', 'jsonl', ...echo(path.join(dir, 'c'))]);
     expect(res.stderr).toBe('');
     expect(res.stdout).toBe('{"i":0,"s":"x0","response":"x0"}\n{"i":1,"s":"x1","response":"x1"}\n{"i":2,"s":"x2","response":"x2"}\n');
@@ -144,13 +140,13 @@ describe('Parquet in and out', () => {
     writeFileSync(input, 'text\nhello\n');
     const out = path.join(dir, 'out.parquet');
     expect((await runCli(['run', input, '-c', 'text', '-o', out, ...echo(path.join(dir, 'c'))])).code).toBe(0);
-    expect(await duck.rows(`SELECT DISTINCT compression FROM parquet_metadata('${out}')`)).toEqual([{ compression: 'ZSTD' }]);
-    expect(await duck.columns(out)).toEqual(['text:VARCHAR', 'response:VARCHAR']);
+    expect(await duckdb().rows(`SELECT DISTINCT compression FROM parquet_metadata('${out}')`)).toEqual([{ compression: 'ZSTD' }]);
+    expect(await duckdb().columns(out)).toEqual(['text:VARCHAR', 'response:VARCHAR']);
   });
 
   it('reads Parquet from stdin (spooled to a temp file) and writes Parquet to stdout', async () => {
     const input = path.join(dir, 'in.parquet');
-    await duck.run(`COPY (SELECT i AS id, 'q' || i AS q FROM range(3000) t(i)) TO '${input}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+    await duckdb().run(`COPY (SELECT i AS id, 'q' || i AS q FROM range(3000) t(i)) TO '${input}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
     const out = path.join(dir, 'out.parquet');
     const fd = openSync(out, 'w');
     const res = spawnSync(process.execPath, [BIN, 'run', '-', '--input-format', 'parquet', '--output-format', 'parquet', '-c', 'q', ...echo(path.join(dir, 'c'))], {
@@ -159,17 +155,17 @@ describe('Parquet in and out', () => {
     closeSync(fd);
     expect(res.stderr.toString()).toBe('');
     expect(res.status).toBe(0);
-    expect(await duck.rows(`SELECT count(*) AS n, count(*) FILTER (WHERE response = q) AS same FROM read_parquet('${out}')`)).toEqual([{ n: '3000', same: '3000' }]);
+    expect(await duckdb().rows(`SELECT count(*) AS n, count(*) FILTER (WHERE response = q) AS same FROM read_parquet('${out}')`)).toEqual([{ n: '3000', same: '3000' }]);
   });
 
   it('writes an empty table as a valid Parquet file with the columns', async () => {
     const input = path.join(dir, 'in.parquet');
-    await duck.run(`COPY (SELECT 1::BIGINT AS id, 'x' AS q, [1] AS l LIMIT 0) TO '${input}' (FORMAT parquet)`);
+    await duckdb().run(`COPY (SELECT 1::BIGINT AS id, 'x' AS q, [1] AS l LIMIT 0) TO '${input}' (FORMAT parquet)`);
     const out = path.join(dir, 'out.parquet');
     const res = await runCli(['run', input, '-c', 'q', '-o', out, ...echo(path.join(dir, 'c'))]);
     expect(res.code).toBe(0);
-    expect(await duck.columns(out)).toEqual(['id:BIGINT', 'q:VARCHAR', 'l:INTEGER[]', 'response:VARCHAR']);
-    expect(await duck.rows(`SELECT count(*) AS n FROM read_parquet('${out}')`)).toEqual([{ n: '0' }]);
+    expect(await duckdb().columns(out)).toEqual(['id:BIGINT', 'q:VARCHAR', 'l:INTEGER[]', 'response:VARCHAR']);
+    expect(await duckdb().rows(`SELECT count(*) AS n FROM read_parquet('${out}')`)).toEqual([{ n: '0' }]);
   });
 
   it('llmap embed writes the vectors as a fixed-size list of floats (a float list to readers without the Arrow schema)', async () => {
@@ -179,7 +175,7 @@ describe('Parquet in and out', () => {
     const res = await runCli(['embed', input, '-c', 'text', '-o', out, ...echo(path.join(dir, 'c'))]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    const columns = await duck.columns(out);
+    const columns = await duckdb().columns(out);
     expect(columns.slice(0, 2)).toEqual(['id:VARCHAR', 'text:VARCHAR']);
     // Parquet has no fixed-size list: DuckDB reads a list; Arrow readers get the stored Arrow type back.
     expect(columns[2]).toBe('embedding:FLOAT[]');
@@ -187,7 +183,7 @@ describe('Parquet in and out', () => {
     expect(String(vectors.type)).toMatch(/^FixedSizeList\[\d+\]<Float32>$/);
     const size = (vectors.type as { listSize: number }).listSize;
     expect(size).toBeGreaterThan(0);
-    expect(await duck.rows(`SELECT len(embedding) AS n FROM read_parquet('${out}')`)).toEqual([{ n: String(size) }, { n: String(size) }]);
+    expect(await duckdb().rows(`SELECT len(embedding) AS n FROM read_parquet('${out}')`)).toEqual([{ n: String(size) }, { n: String(size) }]);
   });
 
   describe('bad Parquet input and flags: one line naming the file or the flag', () => {
@@ -205,7 +201,7 @@ describe('Parquet in and out', () => {
 
     it('a truncated file', async () => {
       const whole = path.join(dir, 'whole.parquet');
-      await duck.run(`COPY (SELECT i FROM range(100) t(i)) TO '${whole}' (FORMAT parquet)`);
+      await duckdb().run(`COPY (SELECT i FROM range(100) t(i)) TO '${whole}' (FORMAT parquet)`);
       const cut = path.join(dir, 'cut.parquet');
       writeFileSync(cut, readFileSync(whole).subarray(0, 200));
       await fails(['run', cut, '-c', 'i'], `${cut}: not a valid Parquet file (it does not end with PAR1: truncated, or still being written)`);
@@ -221,7 +217,7 @@ describe('Parquet in and out', () => {
 
     it('corrupt pages inside a file with a sound footer, and no output left behind', async () => {
       const whole = path.join(dir, 'whole.parquet');
-      await duck.run(`COPY (SELECT i, 'text ' || i AS s FROM range(20000) t(i)) TO '${whole}' (FORMAT parquet)`);
+      await duckdb().run(`COPY (SELECT i, 'text ' || i AS s FROM range(20000) t(i)) TO '${whole}' (FORMAT parquet)`);
       const bytes = readFileSync(whole);
       bytes.fill(0, 4, Math.floor(bytes.length / 2));
       const bad = path.join(dir, 'pages.parquet');

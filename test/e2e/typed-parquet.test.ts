@@ -8,20 +8,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Dictionary, Int32, Int64, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { answersInvalid, conformingValue, startFakeServer, type FakeServer, type StructuredOptions } from '../fake-server/server.js';
 import { runCli, tempDir } from './cli.js';
-import { openDuck, type Duck } from './duckdb.js';
+import { useDuck } from './duckdb.js';
 import { arrowOfParquet, fieldTypes } from './parquet-arrow.js';
 import { FIELDS, SCHEMA, vendors, writeRows, type Review, type Vendor } from './review-schema.js';
 
 let server: FakeServer | undefined;
 let cleanup: (() => void) | undefined;
-let duck: Duck;
-beforeAll(async () => {
-  duck = await openDuck();
-});
-afterAll(() => duck.close());
+const duckdb = useDuck();
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -78,13 +74,13 @@ describe('typed answers into Parquet', () => {
       expect(server!.requests).toHaveLength(2000 + invalid);
       expect(JSON.parse(readFileSync(report, 'utf8')).schemaRetries).toBe(invalid);
 
-      expect(await duck.columns(out)).toEqual(['id:VARCHAR', 'text:VARCHAR', ...TYPED_DUCKDB]);
-      expect(await duck.rows(`SELECT row_group_id, row_group_num_rows FROM parquet_metadata('${out}') WHERE path_in_schema = 'sentiment' ORDER BY 1`)).toEqual([
+      expect(await duckdb().columns(out)).toEqual(['id:VARCHAR', 'text:VARCHAR', ...TYPED_DUCKDB]);
+      expect(await duckdb().rows(`SELECT row_group_id, row_group_num_rows FROM parquet_metadata('${out}') WHERE path_in_schema = 'sentiment' ORDER BY 1`)).toEqual([
         { row_group_id: '0', row_group_num_rows: '700' },
         { row_group_id: '1', row_group_num_rows: '700' },
         { row_group_id: '2', row_group_num_rows: '600' },
       ]);
-      const rows = await duck.rows(`SELECT * EXCLUDE (file_row_number) FROM read_parquet('${out}', file_row_number = true) ORDER BY file_row_number`);
+      const rows = await duckdb().rows(`SELECT * EXCLUDE (file_row_number) FROM read_parquet('${out}', file_row_number = true) ORDER BY file_row_number`);
       expect(rows).toEqual(prompts.map((p, i) => duckRow(String(i + 1), p, answer(p))));
 
       const table = arrowOfParquet(out);
@@ -108,8 +104,8 @@ describe('typed answers into Parquet', () => {
     ]);
     expect(res.code).toBe(2);
 
-    expect((await duck.columns(out)).slice(0, 9)).toEqual(['id:VARCHAR', 'text:VARCHAR', ...TYPED_DUCKDB, 'error:VARCHAR']);
-    const rows = await duck.rows(
+    expect((await duckdb().columns(out)).slice(0, 9)).toEqual(['id:VARCHAR', 'text:VARCHAR', ...TYPED_DUCKDB, 'error:VARCHAR']);
+    const rows = await duckdb().rows(
       `SELECT * EXCLUDE (file_row_number, cached, latency_ms, input_tokens, output_tokens, finish_reason)
        FROM read_parquet('${out}', file_row_number = true) ORDER BY file_row_number`,
     );
@@ -211,8 +207,8 @@ describe('an enum column beside an input dictionary column', () => {
     for (const labels of dictionaries(after, 'tag')) expect(labels).toEqual(['red', 'blue', 'green']);
     if (name.endsWith('.parquet')) {
       // Parquet re-encodes every column; DuckDB reads both dictionaries as text.
-      expect(await duck.columns(out)).toEqual(['id:BIGINT', 'tag:VARCHAR', 'text:VARCHAR', 'sentiment:VARCHAR', 'score:DOUBLE']);
-      expect(await duck.rows(`SELECT count(*) AS n, count(tag) AS tags, count(DISTINCT sentiment) AS labels FROM read_parquet('${out}')`)).toEqual([
+      expect(await duckdb().columns(out)).toEqual(['id:BIGINT', 'tag:VARCHAR', 'text:VARCHAR', 'sentiment:VARCHAR', 'score:DOUBLE']);
+      expect(await duckdb().rows(`SELECT count(*) AS n, count(tag) AS tags, count(DISTINCT sentiment) AS labels FROM read_parquet('${out}')`)).toEqual([
         { n: '2200', tags: String(prompts.length - Math.floor(prompts.length / 5)), labels: '3' },
       ]);
     } else {
