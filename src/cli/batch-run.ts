@@ -29,6 +29,7 @@ import type { CallConfig } from '../config/call-config.js';
 import type { RunInfo } from '../report/run-report.js';
 import type { ResponseCache } from '../cache/cache.js';
 import type { Row } from '../io/table.js';
+import { inChunks } from '../io/row-chunks.js';
 import { openInput } from './table-run.js';
 
 /** Polls start at 5 s and back off to a minute; LLMAP_BATCH_POLL_MS (tests only) shortens both. */
@@ -153,7 +154,7 @@ async function startEngine<O extends RowOutcome>(
     },
   }) as AsyncIterable<MappedTableRow<O>>;
   return {
-    mapped,
+    mapped: inChunks(mapped),
     async close() {
       if (answers !== cache) await answers.close();
       await cache.close();

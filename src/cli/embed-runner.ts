@@ -12,6 +12,7 @@ import { embedRows, type EmbedOutcome } from '../engine/embed-rows.js';
 import { RateLimiter } from '../engine/rate-limiter.js';
 import { defaultRetryPolicy } from '../engine/retry.js';
 import { openTableSink } from '../io/index.js';
+import { chunksOf, inChunks } from '../io/row-chunks.js';
 import type { AddedColumn, TableFormat, TableSink, TableSource } from '../io/table.js';
 import { compileColumn, type RenderRow } from '../prompt/template.js';
 import { createEmbedder, type Embedder } from '../providers/embeddings.js';
@@ -55,7 +56,7 @@ async function embedWithSink(
   const info = runInfo(config);
   return runTable<EmbedOutcome>({
     settings: config,
-    inputRows: source.rows,
+    inputChunks: chunksOf(source),
     inputFormat,
     sink,
     cli,
@@ -83,7 +84,7 @@ async function embedWithSink(
         signal,
         stop,
       });
-      return { mapped, close };
+      return { mapped: inChunks(mapped), close };
     },
     cells: (outcome) => [outcome.vector],
   });

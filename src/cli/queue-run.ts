@@ -9,6 +9,7 @@ import { describeError, UsageError } from '../errors.js';
 import { queueConnection, QUEUE_NAME, queueSettings } from '../engine/queue/chunk-job.js';
 import { mapRowsQueued } from '../engine/queue/queued-rows.js';
 import type { RowOutcome } from '../engine/events.js';
+import { inChunks } from '../io/row-chunks.js';
 import type { RenderRow } from '../prompt/template.js';
 import type { CliContext } from './context.js';
 import type { EngineWiring, StartedEngine } from './table-run.js';
@@ -60,7 +61,7 @@ export async function startQueued(config: RunConfig, render: RenderRow, wiring: 
     onChunk: (result) => workers.add(result.worker),
   });
   return {
-    mapped,
+    mapped: inChunks(mapped),
     async close() {
       stopWatching();
       await close();

@@ -8,7 +8,8 @@ import { defaultCacheDir } from '../cache/default-dir.js';
 import { describeCacheLocation, parseCacheUri } from '../cache/cache-uri.js';
 import { UsageError } from '../errors.js';
 import type { RowOutcome } from '../engine/events.js';
-import { mapRows } from '../engine/map-rows.js';
+import { mapRowChunks } from '../engine/map-rows.js';
+import { chunksOf } from '../io/row-chunks.js';
 import { addedCells, addedColumns, METADATA_COLUMNS } from '../engine/output-columns.js';
 import { answerCheck } from '../schema/answer-check.js';
 import { RateLimiter } from '../engine/rate-limiter.js';
@@ -89,7 +90,7 @@ async function runWithSink(
   const info = runInfo(config);
   return runTable<RowOutcome>({
     settings: config,
-    inputRows: source.rows,
+    inputChunks: chunksOf(source),
     inputFormat,
     sink,
     cli,
@@ -99,12 +100,12 @@ async function runWithSink(
     async start(wiring) {
       if (config.queue) return (await import('./queue-run.js')).startQueued(config, render, wiring, cli);
       if (config.mode === 'batch') return (await import('./batch-run.js')).startBatchEngine(config, render, wiring, cli, info);
-      const { rows, observer, signal, stop } = wiring;
+      const { chunks, observer, signal, stop } = wiring;
       const { client: provider, cache, close } = await openClientAndCache(config, () => openTypedProvider(config, cli));
-      const mapped = mapRows(rows, {
+      const mapped = mapRowChunks(chunks, {
         provider,
         cache,
-        cacheKey: chatCacheKey(config),
+        ...(config.cacheDir !== undefined && { cacheKey: chatCacheKey(config) }),
         render,
         system: config.system,
         ...(config.answerSchema && { typed: { check: answerCheck(config.answerSchema.schema), retries: config.schemaRetries } }),

@@ -7,7 +7,8 @@
 import { UsageError } from '../errors.js';
 import type { RunObserver } from '../engine/events.js';
 import { FatalRunError } from '../engine/map-rows.js';
-import { take } from '../engine/take.js';
+import { DONE } from '../io/byte-target.js';
+import { eachRow, takeChunks } from '../io/row-chunks.js';
 import { countRows, detectFormat, openTableSource } from '../io/index.js';
 import type { Row, TableFormat, TableSink, TableSource } from '../io/table.js';
 import { OutputClosedError } from '../errors.js';
@@ -30,7 +31,10 @@ export interface MappedTableRow<O> {
 
 /** What the engine of a command is given. */
 export interface EngineWiring {
+  /** The input rows (after --limit), one at a time; or iterate `chunks` instead, not both. */
   rows: AsyncIterable<Row>;
+  /** The same rows in the source's chunks. */
+  chunks: AsyncIterable<readonly Row[]>;
   observer: RunObserver;
   /** Hard stop: aborts calls in flight. */
   signal: AbortSignal;
@@ -40,7 +44,8 @@ export interface EngineWiring {
 
 /** A running engine and what it holds open. */
 export interface StartedEngine<O> {
-  mapped: AsyncIterable<MappedTableRow<O>>;
+  /** Finished rows in input order, as many at a time as are ready (an engine of single rows: inChunks). */
+  mapped: AsyncIterable<readonly MappedTableRow<O>[]>;
   /** Closes the cache and the client; called on every path. */
   close(): Promise<void>;
 }
@@ -48,7 +53,8 @@ export interface StartedEngine<O> {
 /** What differs between the commands. */
 export interface TableRunSpec<O extends { stopped?: boolean }> {
   settings: { input: string; limit?: number; quiet: boolean; verbose: boolean; graceMs: number; reportPath?: string };
-  inputRows: AsyncIterable<Row>;
+  /** The input, in chunks (see chunksOf). */
+  inputChunks: AsyncIterable<readonly Row[]>;
   inputFormat: TableFormat;
   sink: TableSink;
   cli: CliContext;
@@ -109,15 +115,20 @@ export async function runTable<O extends { stopped?: boolean }>(spec: TableRunSp
         all.onTotal?.(n === undefined || settings.limit === undefined ? n : Math.min(n, settings.limit));
       });
     }
-    const rows = settings.limit === undefined ? spec.inputRows : take(spec.inputRows, settings.limit);
-    engine = await spec.start({ rows, observer: all, signal: interrupts.abort, stop: interrupts.stop });
+    const chunks = settings.limit === undefined ? spec.inputChunks : takeChunks(spec.inputChunks, settings.limit);
+    engine = await spec.start({ rows: eachRow(chunks), chunks, observer: all, signal: interrupts.abort, stop: interrupts.stop });
     // After a stop, rows are drained (so calls in flight finish and are cached) but only the
     // unbroken prefix of finished rows is written: a .partial file is always a true prefix.
     let prefixIntact = true;
     try {
-      for await (const { row, outcome: o } of engine.mapped) {
-        if (o.stopped) prefixIntact = false;
-        if (prefixIntact) await sink.write(row, spec.cells(o));
+      for await (const chunk of engine.mapped) {
+        for (const { row, outcome: o } of chunk) {
+          if (o.stopped) prefixIntact = false;
+          if (!prefixIntact) continue;
+          // Most writes need no waiting (DONE): an await each would cost a hop per row.
+          const written = sink.write(row, spec.cells(o));
+          if (written !== DONE) await written;
+        }
       }
     } catch (err) {
       if (!(err instanceof OutputClosedError)) throw err;

@@ -6,6 +6,7 @@
  */
 import type { CachedResponse, ResponseCache } from '../cache/cache.js';
 import { ProviderError } from '../errors.js';
+import { inChunks } from '../io/row-chunks.js';
 import type { Row } from '../io/table.js';
 import type { ChatRequest, Provider } from '../providers/provider.js';
 import type { RenderRow } from '../prompt/template.js';
@@ -29,8 +30,11 @@ export interface MappedRow {
 export interface EngineOptions {
   provider: Provider;
   cache: ResponseCache;
-  /** Cache key of a request (names provider, model, parameters and messages). */
-  cacheKey: (request: ChatRequest) => string;
+  /**
+   * Cache key of a request (names provider, model, parameters and messages). Absent with no cache
+   * (--no-cache): identical prompts in flight still share one call, found by their text.
+   */
+  cacheKey?: (request: ChatRequest) => string;
   render: RenderRow;
   system?: string;
   /** Typed answers (--schema/--fields): each answer validated, invalid ones retried; absent = text answers. */
@@ -75,7 +79,15 @@ type Resolution =
   | { kind: 'failed'; call: CallFailure };
 
 /** Maps rows to outcomes in input order. Throws FatalRunError on auth failures. */
-export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIterable<MappedRow> {
+export async function* mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIterable<MappedRow> {
+  for await (const chunk of mapRowChunks(inChunks(rows), opts)) yield* chunk;
+}
+
+/**
+ * mapRows over chunks of rows (a record batch, a parsed block of text), yielding chunks of finished
+ * rows: what a run uses, since per-row hops between generators cost more than a cached row's work.
+ */
+export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: EngineOptions): AsyncIterable<MappedRow[]> {
   const now = opts.now ?? (() => performance.now());
   const stop = opts.stop ?? new AbortController().signal;
   const controller = new ConcurrencyController({
@@ -101,11 +113,12 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
     breaker: new DeadEndpointBreaker(),
   };
   const typed = opts.typed;
+  const cached = opts.cacheKey !== undefined;
   // Identical prompts in flight share one call; once it settles, the cache answers later duplicates.
   const inflight = new Map<string, Promise<Resolution>>();
   const resolve = async (key: string, i: number, request: ChatRequest, lane: Lane): Promise<Resolution> => {
     try {
-      const hit = await opts.cache.get(key);
+      const hit = cached ? await opts.cache.get(key) : undefined;
       if (hit && !typed) return { kind: 'cached', value: hit };
       if (hit) {
         // Only valid answers are stored; one that no longer checks out is asked for again.
@@ -116,7 +129,7 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
       if ('error' in call) return { kind: 'failed', call };
       const { text, finishReason, usage } = call.result;
       // Committed before the row counts as done: a crash after this point never loses the answer.
-      await opts.cache.set(key, { text, finishReason, usage, storedAt: Date.now() });
+      if (cached) await opts.cache.set(key, { text, finishReason, usage, storedAt: Date.now() });
       return { kind: 'sent', call };
     } finally {
       // Settled: later duplicates ask the cache (here, not in a .finally(): one promise less per row).
@@ -124,23 +137,23 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
     }
   };
 
-  const processRow = async (row: Row, i: number, lane: Lane): Promise<MappedRow> => {
+  // Not async: a row with nothing to send (a blank prompt) is done without a promise.
+  const processRow = (row: Row, i: number, lane: Lane): MappedRow | Promise<MappedRow> => {
     const prompt = opts.render(row);
     if (prompt.trim() === '') return done(row, skipped(i));
     const request: ChatRequest = opts.system === undefined ? { prompt } : { system: opts.system, prompt };
-    const key = opts.cacheKey(request);
+    // Without a cache only the prompt differs between the run's requests: it is the key in flight.
+    const key = opts.cacheKey ? opts.cacheKey(request) : prompt;
     let pending = inflight.get(key);
     const shared = pending !== undefined;
     if (!pending) {
       pending = resolve(key, i, request, lane);
       inflight.set(key, pending);
     }
-    const resolution = await pending;
-    const outcome = toOutcome(i, resolution, shared);
-    if (resolution.kind === 'failed' && resolution.call.error.fatal) {
-      throw new FatalRunError(resolution.call.error);
-    }
-    return done(row, outcome);
+    return pending.then((resolution) => {
+      if (resolution.kind === 'failed' && resolution.call.error.fatal) throw new FatalRunError(resolution.call.error);
+      return done(row, toOutcome(i, resolution, shared));
+    });
   };
 
   const done = (row: Row, outcome: RowOutcome): MappedRow => {
@@ -148,11 +161,13 @@ export function mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIte
     return { row, outcome };
   };
 
-  return orderedMap(untilStopped(rows, stop), processRow, {
-    active: opts.window,
+  return orderedMap(chunks, processRow, {
+    // Rows ahead of the free call slots are only worth starting when a cache lookup may answer them.
+    active: cached ? opts.window : () => Math.min(opts.window, controller.current),
     rows: opts.reorderRows ?? Math.max(4096, 16 * opts.window),
     bytes: opts.reorderBytes ?? 64 * 1024 * 1024,
     sizeOf: sizeOfRow,
+    until: stop,
   });
 }
 
@@ -161,15 +176,6 @@ function sizeOfRow({ row, outcome }: MappedRow): number {
   let chars = outcome.text.length;
   for (const cell of row) chars += typeof cell === 'string' ? cell.length : 8;
   return 64 + 2 * chars;
-}
-
-/** Stops pulling input once the run is asked to stop. */
-async function* untilStopped<T>(rows: AsyncIterable<T>, stop: AbortSignal): AsyncIterable<T> {
-  if (stop.aborted) return;
-  for await (const row of rows) {
-    yield row;
-    if (stop.aborted) return;
-  }
 }
 
 function skipped(index: number): RowOutcome {

@@ -1,9 +1,13 @@
 /**
- * A concurrent map over an async source that yields results in input order. The order is kept in
- * the output buffer, not in the scheduler: an item waiting out a retry backoff steps aside (its
- * lane's away()), so it no longer counts against the items being worked on and others start in its
- * place. What bounds memory is the buffer: items started but not yet yielded, by count and by the
- * bytes of finished results held behind an unfinished one.
+ * A concurrent map over an async source of chunks that yields results in input order, chunk by
+ * chunk. The order is kept in the output buffer, not in the scheduler: an item waiting out a retry
+ * backoff steps aside (its lane's away()), so it no longer counts against the items being worked on
+ * and others start in its place. What bounds memory is the buffer: items started but not yet
+ * yielded, by count and by the bytes of finished results held behind an unfinished one.
+ *
+ * Chunks in and out, and results that may come back without a promise, because on the fast paths
+ * (an answer from the memory cache, a local provider) the per-item hops between generators and
+ * promises cost more than the item's own work.
  */
 import { Wakeup } from './wakeup.js';
 
@@ -17,69 +21,107 @@ export interface Lane {
 
 /** How much may be under way at once. */
 export interface OrderedMapLimits<R> {
-  /** Items being worked on at once (those away not counted). */
-  active: number;
+  /** Items being worked on at once (those away not counted); a function for a bound that moves. */
+  active: number | (() => number);
   /** Items started but not yet yielded. */
   rows: number;
   /** Bytes of finished results waiting for an earlier item, as `sizeOf` counts them. */
   bytes: number;
   sizeOf: (result: R) => number;
+  /** Once aborted, no further item starts and the source is let go (those started still finish). */
+  until?: AbortSignal;
+}
+
+/** The shared state of one map, which every lane of it updates. */
+interface MapState {
+  active: number;
+  wake: Wakeup;
+}
+
+/** One started item's lane; a class so that an item costs one small object, not four closures. */
+class ItemLane implements Lane {
+  private isAway = false;
+  settled = false;
+
+  constructor(private readonly state: MapState) {}
+
+  away(): void {
+    if (this.isAway || this.settled) return;
+    this.isAway = true;
+    this.state.active--;
+    this.state.wake.notify();
+  }
+
+  back(): void {
+    if (!this.isAway || this.settled) return;
+    this.isAway = false;
+    this.state.active++;
+  }
+
+  settle(): void {
+    this.settled = true;
+    if (!this.isAway) this.state.active--;
+  }
 }
 
 /**
- * Maps `source` through `fn`, yielding in input order. A rejection of `fn` is thrown at once (the
- * run is over); an error of the source is thrown after every item before it has been yielded.
+ * Maps every item of `source`'s chunks through `fn`, yielding the results in input order, as many
+ * at a time as are ready. A rejection (or throw) of `fn` is thrown at once (the run is over); an
+ * error of the source is thrown after every item before it has been yielded.
  */
 export async function* orderedMap<T, R>(
-  source: AsyncIterable<T>,
-  fn: (item: T, index: number, lane: Lane) => Promise<R>,
+  source: AsyncIterable<readonly T[]>,
+  fn: (item: T, index: number, lane: Lane) => R | Promise<R>,
   limits: OrderedMapLimits<R>,
-): AsyncGenerator<R> {
+): AsyncGenerator<R[]> {
   const iterator = source[Symbol.asyncIterator]();
+  // Finished results by index, until yielded.
   const finished = new Map<number, { result: R; size: number }>();
-  const wake = new Wakeup();
+  const state: MapState = { active: 0, wake: new Wakeup() };
+  const wake = state.wake;
   let started = 0;
   let yielded = 0;
-  let active = 0;
   let bytes = 0;
   let sourceDone = false;
   let closed = false;
   let sourceError: { error: unknown } | undefined;
   let failure: { error: unknown } | undefined;
 
-  const room = () => active < limits.active && started - yielded < limits.rows && bytes < limits.bytes;
+  const stopped = limits.until ?? new AbortController().signal;
+  const active = limits.active;
+  const room = () => state.active < (typeof active === 'number' ? active : active()) && started - yielded < limits.rows && bytes < limits.bytes;
 
-  const start = (item: T, index: number) => {
-    active++;
-    let away = false;
-    let settled = false;
-    const lane: Lane = {
-      away() {
-        if (away || settled) return;
-        away = true;
-        active--;
-        wake.notify();
-      },
-      back() {
-        if (!away || settled) return;
-        away = false;
-        active++;
-      },
-    };
-    const settle = () => {
-      settled = true;
-      if (!away) active--;
-    };
-    fn(item, index, lane).then(
-      (result) => {
-        settle();
-        const size = limits.sizeOf(result);
-        finished.set(index, { result, size });
-        bytes += size;
+  const finish = (index: number, result: R): void => {
+    const size = limits.sizeOf(result);
+    finished.set(index, { result, size });
+    bytes += size;
+  };
+
+  const start = (item: T, index: number): void => {
+    state.active++;
+    const lane = new ItemLane(state);
+    let result: R | Promise<R>;
+    try {
+      result = fn(item, index, lane);
+    } catch (error) {
+      lane.settle();
+      failure ??= { error };
+      wake.notify();
+      return;
+    }
+    if (!(result instanceof Promise)) {
+      lane.settle();
+      finish(index, result);
+      return;
+    }
+    result.then(
+      (value) => {
+        lane.settle();
+        finish(index, value);
         wake.notify();
       },
       (error: unknown) => {
-        settle();
+        lane.settle();
         failure ??= { error };
         wake.notify();
       },
@@ -88,16 +130,24 @@ export async function* orderedMap<T, R>(
 
   const pump = async () => {
     try {
-      while (!closed && !failure) {
-        if (!room()) {
-          await wake.wait();
-          continue;
-        }
+      pulling: while (!closed && !failure && !stopped.aborted) {
         const next = await iterator.next();
         if (next.done) break;
-        start(next.value, started++);
+        const items = next.value;
+        for (let k = 0; k < items.length; k++) {
+          if (failure || stopped.aborted) break pulling;
+          while (!room()) {
+            // Whatever finished at once is handed over before waiting for room.
+            wake.notify();
+            await wake.wait();
+            if (closed || failure || stopped.aborted) break pulling;
+          }
+          start(items[k], started++);
+        }
+        // A chunk done without waiting: its results go out together.
+        wake.notify();
       }
-      if (closed || failure) await iterator.return?.();
+      if (closed || failure || stopped.aborted) await iterator.return?.();
     } catch (error) {
       sourceError = { error };
     }
@@ -109,13 +159,17 @@ export async function* orderedMap<T, R>(
   try {
     for (;;) {
       if (failure) throw failure.error;
-      const head = finished.get(yielded);
+      let head = finished.get(yielded);
       if (head) {
-        finished.delete(yielded);
-        bytes -= head.size;
-        yielded++;
+        const out: R[] = [];
+        for (; head; head = finished.get(yielded)) {
+          finished.delete(yielded);
+          bytes -= head.size;
+          out.push(head.result);
+          yielded++;
+        }
         wake.notify();
-        yield head.result;
+        yield out;
         continue;
       }
       if (sourceDone && yielded === started) {

@@ -189,8 +189,10 @@ export class RateLimiter {
       release: (outcome = {}) => {
         if (released) return;
         released = true;
-        const at = this.now();
         const used = outcome.refused ? 0 : outcome.tokens;
+        // Nothing paced, stated or waiting (a local provider, a server stating no limits): nothing to do.
+        if (!this.tokens && !outcome.rateLimit && this.queue.length === 0) return;
+        const at = this.now();
         if (used !== undefined) this.tokens?.take(used - tokens, at);
         if (outcome.rateLimit && seq > this.syncedSeq) {
           this.syncedSeq = seq;

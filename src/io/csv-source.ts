@@ -4,6 +4,7 @@ import { csvErrorMessage } from './csv-error-message.js';
 import { LineTrackingParser } from './csv-line-tracker.js';
 import type { InputStream } from './open-input-stream.js';
 import { StreamPuller } from './stream-puller.js';
+import { rowsAndChunks } from './row-chunks.js';
 import type { Row, TableSource } from './table.js';
 import { createTextGuard } from './text-guard.js';
 
@@ -57,14 +58,24 @@ export async function openCsvSource(
   }
   const width = header.length;
 
-  async function* rows(): AsyncGenerator<Row> {
+  // A chunk is every record parsed so far: what one block of input held.
+  async function* chunks(): AsyncGenerator<Row[]> {
     try {
       for (;;) {
+        const chunk: Row[] = [];
         let record: string[] | undefined;
-        while ((record = puller.read()) !== undefined) {
-          yield relax && record.length !== width ? fitRow(record, width) : record;
+        try {
+          while ((record = puller.read()) !== undefined) {
+            chunk.push(relax && record.length !== width ? fitRow(record, width) : record);
+          }
+        } catch (err) {
+          // The rows before a bad one are still the table's: they go out before the error.
+          if (chunk.length > 0) yield chunk;
+          throw err;
         }
-        if (!(await puller.wait())) return;
+        // After a yield, read again before waiting: a 'readable' while suspended would be missed.
+        if (chunk.length > 0) yield chunk;
+        else if (!(await puller.wait())) return;
       }
     } catch (err) {
       throw fail(err);
@@ -73,7 +84,7 @@ export async function openCsvSource(
     }
   }
 
-  return { columns: header, rows: rows(), name, cellText: textCell, cellJson: (value) => (value === null || value === undefined ? 'null' : JSON.stringify(value)), close };
+  return { columns: header, ...rowsAndChunks(chunks()), name, cellText: textCell, cellJson: (value) => (value === null || value === undefined ? 'null' : JSON.stringify(value)), close };
 }
 
 /**

@@ -1,6 +1,10 @@
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import { renderingOf } from './arrow-renderings.js';
+import { rowsAndChunks } from './row-chunks.js';
 import type { Row, TableSource } from './table.js';
+
+/** Rows per chunk handed to the engine. */
+const CHUNK_ROWS = 256;
 
 /** What a container format (Arrow IPC, Parquet) hands over once it is open. */
 export interface RecordBatchInput {
@@ -39,15 +43,22 @@ export function recordBatchSource(input: RecordBatchInput): TableSource {
   const width = schema.fields.length;
   const renderings = schema.fields.map((field) => renderingOf(field.type));
 
-  async function* rows(): AsyncGenerator<Row> {
+  async function* chunks(): AsyncGenerator<Row[]> {
     try {
       for await (const batch of batches) {
         const columns = batch.data.children;
-        for (let index = 0; index < batch.numRows; index++) {
-          const ref: ArrowRowRef = { columns, index };
-          const row: ArrowRow = new Array<unknown>(width).fill(ref);
-          row[ARROW_ROW] = ref;
-          yield row;
+        // Rows are made a chunk at a time as the engine takes them: made all at once, a big
+        // batch's rows would outlive the young generation and cost a full collection.
+        for (let first = 0; first < batch.numRows; first += CHUNK_ROWS) {
+          const end = Math.min(batch.numRows, first + CHUNK_ROWS);
+          const rows = new Array<Row>(end - first);
+          for (let index = first; index < end; index++) {
+            const ref: ArrowRowRef = { columns, index };
+            const row: ArrowRow = new Array<unknown>(width).fill(ref);
+            row[ARROW_ROW] = ref;
+            rows[index - first] = row;
+          }
+          yield rows;
         }
       }
     } catch (err) {
@@ -60,7 +71,7 @@ export function recordBatchSource(input: RecordBatchInput): TableSource {
   return {
     columns: schema.fields.map((field) => field.name),
     arrowSchema: schema,
-    rows: rows(),
+    ...rowsAndChunks(chunks()),
     name,
     cellText: (value, column) => {
       const ref = value as ArrowRowRef;

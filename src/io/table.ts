@@ -33,6 +33,11 @@ export interface TableSource {
   readonly arrowSchema?: unknown;
   /** The rows, streamed. Iterate once. Errors are `InputError`s naming file, line/row and column. */
   readonly rows: AsyncIterable<Row>;
+  /**
+   * The same stream in chunks (a record batch's rows, the records of one parsed block), for a
+   * consumer that takes many rows at once. One stream: iterate either `rows` or `chunks`, once.
+   */
+  readonly chunks?: AsyncIterable<readonly Row[]>;
   /** Where the rows come from, for messages: the path, or 'stdin'. */
   readonly name: string;
   /** The one text rendering of this source's cells, shared by prompts and text outputs. */
