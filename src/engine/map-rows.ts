@@ -78,6 +78,11 @@ type Resolution =
   | { kind: 'sent'; call: CallSuccess & { value?: Record<string, unknown> } }
   | { kind: 'failed'; call: CallFailure };
 
+/** A finished row with the answer it shares with identical prompts still in flight. */
+interface SettledRow extends MappedRow {
+  resolution: Resolution;
+}
+
 /** Maps rows to outcomes in input order. Throws FatalRunError on auth failures. */
 export async function* mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIterable<MappedRow> {
   for await (const chunk of mapRowChunks(inChunks(rows), opts)) yield* chunk;
@@ -115,26 +120,46 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
   const typed = opts.typed;
   const cached = opts.cacheKey !== undefined;
   // Identical prompts in flight share one call; once it settles, the cache answers later duplicates.
-  const inflight = new Map<string, Promise<Resolution>>();
+  const inflight = new Map<string, Promise<SettledRow>>();
+
   const resolve = async (key: string, i: number, request: ChatRequest, lane: Lane): Promise<Resolution> => {
+    const hit = cached ? await opts.cache.get(key) : undefined;
+    if (hit && !typed) return { kind: 'cached', value: hit };
+    if (hit) {
+      // Only valid answers are stored; one that no longer checks out is asked for again.
+      const checked = typed!.check(hit);
+      if ('value' in checked) return { kind: 'cached', value: hit, typed: checked.value };
+    }
+    const call = typed ? await callForValidAnswer(ctx, i, request, typed, lane) : await callWithRetry(ctx, i, request, lane);
+    if ('error' in call) return { kind: 'failed', call };
+    const { text, finishReason, usage } = call.result;
+    // Committed before the row counts as done: a crash after this point never loses the answer.
+    if (cached) await opts.cache.set(key, { text, finishReason, usage, storedAt: Date.now() });
+    return { kind: 'sent', call };
+  };
+
+  // The first row with a prompt. Without a cache there is nothing to look up or store, so the call
+  // is awaited here directly: one promise less per row, which is most of a local row's cost.
+  const settle = async (row: Row, key: string, i: number, request: ChatRequest, lane: Lane): Promise<SettledRow> => {
+    let resolution: Resolution;
     try {
-      const hit = cached ? await opts.cache.get(key) : undefined;
-      if (hit && !typed) return { kind: 'cached', value: hit };
-      if (hit) {
-        // Only valid answers are stored; one that no longer checks out is asked for again.
-        const checked = typed!.check(hit);
-        if ('value' in checked) return { kind: 'cached', value: hit, typed: checked.value };
+      if (cached || typed) resolution = await resolve(key, i, request, lane);
+      else {
+        const call = await callWithRetry(ctx, i, request, lane);
+        resolution = 'error' in call ? { kind: 'failed', call } : { kind: 'sent', call };
       }
-      const call = typed ? await callForValidAnswer(ctx, i, request, typed, lane) : await callWithRetry(ctx, i, request, lane);
-      if ('error' in call) return { kind: 'failed', call };
-      const { text, finishReason, usage } = call.result;
-      // Committed before the row counts as done: a crash after this point never loses the answer.
-      if (cached) await opts.cache.set(key, { text, finishReason, usage, storedAt: Date.now() });
-      return { kind: 'sent', call };
     } finally {
       // Settled: later duplicates ask the cache (here, not in a .finally(): one promise less per row).
       inflight.delete(key);
     }
+    return settled(row, i, resolution, false);
+  };
+
+  const settled = (row: Row, i: number, resolution: Resolution, shared: boolean): SettledRow => {
+    if (resolution.kind === 'failed' && resolution.call.error.fatal) throw new FatalRunError(resolution.call.error);
+    const outcome = toOutcome(i, resolution, shared);
+    if (!outcome.stopped) opts.observer.onRowDone?.(outcome);
+    return { row, outcome, resolution };
   };
 
   // Not async: a row with nothing to send (a blank prompt) is done without a promise.
@@ -144,16 +169,11 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
     const request: ChatRequest = opts.system === undefined ? { prompt } : { system: opts.system, prompt };
     // Without a cache only the prompt differs between the run's requests: it is the key in flight.
     const key = opts.cacheKey ? opts.cacheKey(request) : prompt;
-    let pending = inflight.get(key);
-    const shared = pending !== undefined;
-    if (!pending) {
-      pending = resolve(key, i, request, lane);
-      inflight.set(key, pending);
-    }
-    return pending.then((resolution) => {
-      if (resolution.kind === 'failed' && resolution.call.error.fatal) throw new FatalRunError(resolution.call.error);
-      return done(row, toOutcome(i, resolution, shared));
-    });
+    const pending = inflight.get(key);
+    if (pending) return pending.then((first) => settled(row, i, first.resolution, true));
+    const first = settle(row, key, i, request, lane);
+    inflight.set(key, first);
+    return first;
   };
 
   const done = (row: Row, outcome: RowOutcome): MappedRow => {
