@@ -32,6 +32,9 @@ export interface OrderedMapLimits<R> {
   until?: AbortSignal;
 }
 
+/** Finished results waiting for the consumer past which no item starts. */
+const READY_AHEAD = 256;
+
 /** The shared state of one map, which every lane of it updates. */
 interface MapState {
   active: number;
@@ -89,7 +92,10 @@ export async function* orderedMap<T, R>(
 
   const stopped = limits.until ?? new AbortController().signal;
   const active = limits.active;
-  const room = () => state.active < (typeof active === 'number' ? active : active()) && started - yielded < limits.rows && bytes < limits.bytes;
+  // Results ready to go while the consumer is busy: more would only wait longer, grow old in memory
+  // and cost full garbage collections. A head still at work does not count: rows behind it go on.
+  const backlog = () => finished.size >= READY_AHEAD && finished.has(yielded);
+  const room = () => !backlog() && state.active < (typeof active === 'number' ? active : active()) && started - yielded < limits.rows && bytes < limits.bytes;
 
   const finish = (index: number, result: R): void => {
     const size = limits.sizeOf(result);
