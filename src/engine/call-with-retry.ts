@@ -54,17 +54,102 @@ export interface CallContext {
 /** Share of the rate that got through while a limit bit, paced to when the server states none. */
 const INFERRED_SHARE = 1;
 
-/** Calls the provider with retries. Resolves with a success or a final failure; never rejects on provider errors. */
-export async function callWithRetry(
+/**
+ * Calls the provider with retries. Resolves with a success or a final failure; never rejects on
+ * provider errors.
+ *
+ * Most calls get a slot and a rate-limit turn at once and succeed the first time: that attempt goes
+ * through a small async function, and everything else (waiting, failures, retries) through the
+ * loop below. An async function's frame holds all its registers, and the loop's would cost most of
+ * what a local or fast answer costs on its own.
+ */
+export function callWithRetry(ctx: CallContext, index: number, request: ChatRequest, lane?: Lane): Promise<CallSuccess | CallFailure> {
+  if (ctx.stop.aborted || ctx.breaker?.stopped) return retryingCall(ctx, index, request, lane);
+  const ticket = ctx.controller?.tryAcquire();
+  if (ctx.controller && !ticket) return retryingCall(ctx, index, request, lane);
+  const lease = ctx.limiter?.tryAcquire(estimateTokens(request, ctx.maxTokens));
+  // No turn yet: the loop waits for it, holding the slot as it would have.
+  if (ctx.limiter && !lease) return retryingCall(ctx, index, request, lane, undefined, ticket);
+  return firstAttempt(ctx, index, request, lane, ticket, lease);
+}
+
+/** Attempt 1 with its slot and turn in hand; a failure carries on in the loop. */
+async function firstAttempt(
   ctx: CallContext,
   index: number,
   request: ChatRequest,
-  lane?: Lane,
+  lane: Lane | undefined,
+  ticket: CallTicket | undefined,
+  lease: Lease | undefined,
+): Promise<CallSuccess | CallFailure> {
+  const started = sending(ctx, index, ticket);
+  let result: ChatResult;
+  try {
+    // The run-wide signal itself: providers keep one listener per signal, not one per call.
+    result = await ctx.provider.complete(request, ctx.signal);
+  } catch (thrown) {
+    return retryingCall(ctx, index, request, lane, { thrown, started, ticket, lease });
+  }
+  return succeeded(ctx, result, started, ticket, lease, 1);
+}
+
+/** An attempt is being sent: observers and the slot are told; returns when it started. */
+function sending(ctx: CallContext, index: number, ticket: CallTicket | undefined): number {
+  ctx.observer.onRequest?.(index);
+  if (ticket) ctx.controller?.sent(ticket);
+  return ctx.now();
+}
+
+/** An attempt that succeeded: its slot, turn and the judges are told. */
+function succeeded(
+  ctx: CallContext,
+  result: ChatResult,
+  started: number,
+  ticket: CallTicket | undefined,
+  lease: Lease | undefined,
+  attempts: number,
+): CallSuccess {
+  const latencyMs = ctx.now() - started;
+  lease?.release({ tokens: usedTokens(result.usage), rateLimit: result.rateLimit });
+  if (ticket) ctx.controller?.succeeded(ticket, latencyMs);
+  ctx.controller?.answered();
+  ctx.judge?.succeeded();
+  ctx.breaker?.succeeded();
+  return { result, latencyMs, attempts };
+}
+
+/** A first attempt that failed, for the loop to carry on from. */
+interface FailedFirst {
+  thrown: unknown;
+  started: number;
+  ticket: CallTicket | undefined;
+  lease: Lease | undefined;
+}
+
+/** What to do after a failed attempt: stop with `done`, or try again (keeping `ticket` when held). */
+type AfterFailure = { done: CallFailure } | { ticket: CallTicket | undefined };
+
+/** The attempts that wait, fail or retry. */
+async function retryingCall(
+  ctx: CallContext,
+  index: number,
+  request: ChatRequest,
+  lane: Lane | undefined,
+  first?: FailedFirst,
+  heldTicket?: CallTicket,
 ): Promise<CallSuccess | CallFailure> {
   const estimate = ctx.limiter ? estimateTokens(request, ctx.maxTokens) : 0;
-  // A slot kept from the previous attempt (a 429 whose retry-after the limiter now holds everyone to).
-  let ticket: CallTicket | undefined;
-  for (let attempt = 1; ; attempt++) {
+  // A slot kept from the previous attempt (a 429 whose retry-after the limiter now holds everyone
+  // to), or taken by callWithRetry before the rate limiter said wait.
+  let ticket: CallTicket | undefined = heldTicket;
+  let attempt = 1;
+  if (first) {
+    const next = await afterFailure(ctx, index, lane, 1, first.thrown, first.started, first.ticket, first.lease);
+    if ('done' in next) return next.done;
+    ticket = next.ticket;
+    attempt = 2;
+  }
+  for (; ; attempt++) {
     if (ctx.stop.aborted) {
       if (ticket) ctx.controller?.release(ticket);
       return { error: stoppedError(), latencyMs: 0, attempts: attempt - 1 };
@@ -87,63 +172,73 @@ export async function callWithRetry(
       lease?.release({ refused: true });
       return { error: dead, latencyMs: 0, attempts: attempt - 1 };
     }
-    ctx.observer.onRequest?.(index);
-    if (ticket) ctx.controller?.sent(ticket);
-    const started = ctx.now();
+    const started = sending(ctx, index, ticket);
+    let result: ChatResult;
     try {
-      // The run-wide signal itself: providers keep one listener per signal, not one per call.
-      const result = await ctx.provider.complete(request, ctx.signal);
-      const latencyMs = ctx.now() - started;
-      lease?.release({ tokens: usedTokens(result.usage), rateLimit: result.rateLimit });
-      if (ticket) ctx.controller?.succeeded(ticket, latencyMs);
-      ctx.controller?.answered();
-      ctx.judge?.succeeded();
-      ctx.breaker?.succeeded();
-      return { result, latencyMs, attempts: attempt };
+      result = await ctx.provider.complete(request, ctx.signal);
     } catch (thrown) {
-      const latencyMs = ctx.now() - started;
-      const error = asProviderError(thrown, ctx.signal);
-      lease?.release({ refused: error.status === 429, rateLimit: error.rateLimit });
-      if (error.kind !== 'aborted') ctx.observer.onRequestFailed?.(index, error);
-      if (error.kind === 'rate_limit') ctx.observer.onRateLimited?.(index);
-      const stop = ctx.breaker?.failed(error);
-      if (stop) {
-        if (ticket) ctx.controller?.failed(ticket, false);
-        return { error: stop, latencyMs, attempts: attempt };
-      }
-      // Any answer but a 404 shows a server there (and its headers have been read).
-      if (error.status !== undefined && error.status !== 404) ctx.controller?.answered();
-      const overLimit = error.kind !== 'aborted' && (ctx.judge ? ctx.judge.failed(error) : isOverload(error.status));
-      if (overLimit && error.status === 429) learnRate(ctx, error);
-      else if (error.status === 429) ctx.limiter?.refused();
-      const final = error.kind === 'aborted' || error.fatal || !error.retryable || attempt >= ctx.retry.maxAttempts;
-      // Over a limit, the limiter holds every row for the server's retry-after, this one included:
-      // it keeps its slot and goes first when the wait is over, instead of sleeping on its own.
-      // A stray 429 among successes holds only its own row (below).
-      const held = overLimit && holdAll(ctx, error) && !final;
-      if (ticket) ctx.controller?.failed(ticket, overLimit && overloaded(ctx, error), held);
-      if (!held) ticket = undefined;
-      if (final) return { error, latencyMs, attempts: attempt };
-      // A row refused again backs off exponentially on top (keeping its slot), or a pace still
-      // settling could use up its attempts within a second.
-      const delayMs = held
-        ? Math.max(error.retryAfterMs!, attempt > 1 ? backoffDelay(ctx.retry, attempt - 1) : 0)
-        : retryDelay(ctx.retry, attempt, error);
-      if (delayMs === undefined) return { error, latencyMs, attempts: attempt };
-      ctx.observer.onRetry?.({ index, attempt, delayMs, error });
-      if (held && delayMs <= error.retryAfterMs!) continue;
-      // Asleep, the row is not at work: rows behind it start in its place.
-      lane?.away();
-      try {
-        await sleep(delayMs, waitSignal(ctx));
-      } catch {
-        if (ticket) ctx.controller?.release(ticket);
-        return { error: stoppedError(), latencyMs, attempts: attempt };
-      } finally {
-        lane?.back();
-      }
+      const next = await afterFailure(ctx, index, lane, attempt, thrown, started, ticket, lease);
+      if ('done' in next) return next.done;
+      ticket = next.ticket;
+      continue;
     }
+    return succeeded(ctx, result, started, ticket, lease, attempt);
   }
+}
+
+/** A failed attempt: told to whom it concerns, then given up on, or waited out before the next one. */
+async function afterFailure(
+  ctx: CallContext,
+  index: number,
+  lane: Lane | undefined,
+  attempt: number,
+  thrown: unknown,
+  started: number,
+  ticket: CallTicket | undefined,
+  lease: Lease | undefined,
+): Promise<AfterFailure> {
+  const latencyMs = ctx.now() - started;
+  const error = asProviderError(thrown, ctx.signal);
+  lease?.release({ refused: error.status === 429, rateLimit: error.rateLimit });
+  if (error.kind !== 'aborted') ctx.observer.onRequestFailed?.(index, error);
+  if (error.kind === 'rate_limit') ctx.observer.onRateLimited?.(index);
+  const stop = ctx.breaker?.failed(error);
+  if (stop) {
+    if (ticket) ctx.controller?.failed(ticket, false);
+    return { done: { error: stop, latencyMs, attempts: attempt } };
+  }
+  // Any answer but a 404 shows a server there (and its headers have been read).
+  if (error.status !== undefined && error.status !== 404) ctx.controller?.answered();
+  const overLimit = error.kind !== 'aborted' && (ctx.judge ? ctx.judge.failed(error) : isOverload(error.status));
+  if (overLimit && error.status === 429) learnRate(ctx, error);
+  else if (error.status === 429) ctx.limiter?.refused();
+  const final = error.kind === 'aborted' || error.fatal || !error.retryable || attempt >= ctx.retry.maxAttempts;
+  // Over a limit, the limiter holds every row for the server's retry-after, this one included:
+  // it keeps its slot and goes first when the wait is over, instead of sleeping on its own.
+  // A stray 429 among successes holds only its own row (below).
+  const held = overLimit && holdAll(ctx, error) && !final;
+  if (ticket) ctx.controller?.failed(ticket, overLimit && overloaded(ctx, error), held);
+  const kept = held ? ticket : undefined;
+  if (final) return { done: { error, latencyMs, attempts: attempt } };
+  // A row refused again backs off exponentially on top (keeping its slot), or a pace still
+  // settling could use up its attempts within a second.
+  const delayMs = held
+    ? Math.max(error.retryAfterMs!, attempt > 1 ? backoffDelay(ctx.retry, attempt - 1) : 0)
+    : retryDelay(ctx.retry, attempt, error);
+  if (delayMs === undefined) return { done: { error, latencyMs, attempts: attempt } };
+  ctx.observer.onRetry?.({ index, attempt, delayMs, error });
+  if (held && delayMs <= error.retryAfterMs!) return { ticket: kept };
+  // Asleep, the row is not at work: rows behind it start in its place.
+  lane?.away();
+  try {
+    await sleep(delayMs, waitSignal(ctx));
+  } catch {
+    if (kept) ctx.controller?.release(kept);
+    return { done: { error: stoppedError(), latencyMs, attempts: attempt } };
+  } finally {
+    lane?.back();
+  }
+  return { ticket: kept };
 }
 
 /**
