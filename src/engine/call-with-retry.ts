@@ -58,10 +58,10 @@ const INFERRED_SHARE = 1;
  * Calls the provider with retries. Resolves with a success or a final failure; never rejects on
  * provider errors.
  *
- * Most calls get a slot and a rate-limit turn at once and succeed the first time: that attempt goes
- * through a small async function, and everything else (waiting, failures, retries) through the
- * loop below. An async function's frame holds all its registers, and the loop's would cost most of
- * what a local or fast answer costs on its own.
+ * Most calls get a slot and a rate-limit turn at once and succeed the first time: that attempt is
+ * one promise reaction, and everything else (waiting, failures, retries) goes through the loop
+ * below. An async function's frame holds all its registers, and the loop's would cost most of what
+ * a local or fast answer costs on its own.
  */
 export function callWithRetry(ctx: CallContext, index: number, request: ChatRequest, lane?: Lane): Promise<CallSuccess | CallFailure> {
   if (ctx.stop.aborted || ctx.breaker?.stopped) return retryingCall(ctx, index, request, lane);
@@ -74,7 +74,7 @@ export function callWithRetry(ctx: CallContext, index: number, request: ChatRequ
 }
 
 /** Attempt 1 with its slot and turn in hand; a failure carries on in the loop. */
-async function firstAttempt(
+function firstAttempt(
   ctx: CallContext,
   index: number,
   request: ChatRequest,
@@ -83,14 +83,17 @@ async function firstAttempt(
   lease: Lease | undefined,
 ): Promise<CallSuccess | CallFailure> {
   const started = sending(ctx, index, ticket);
-  let result: ChatResult;
+  let answer: Promise<ChatResult>;
   try {
     // The run-wide signal itself: providers keep one listener per signal, not one per call.
-    result = await ctx.provider.complete(request, ctx.signal);
+    answer = ctx.provider.complete(request, ctx.signal);
   } catch (thrown) {
     return retryingCall(ctx, index, request, lane, { thrown, started, ticket, lease });
   }
-  return succeeded(ctx, result, started, ticket, lease, 1);
+  return answer.then(
+    (result) => succeeded(ctx, result, started, ticket, lease, 1),
+    (thrown: unknown) => retryingCall(ctx, index, request, lane, { thrown, started, ticket, lease }),
+  );
 }
 
 /** An attempt is being sent: observers and the slot are told; returns when it started. */

@@ -139,20 +139,21 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
   };
 
   // The first row with a prompt. Without a cache there is nothing to look up or store, so the call
-  // is awaited here directly: one promise less per row, which is most of a local row's cost.
-  const settle = async (row: Row, key: string, i: number, request: ChatRequest, lane: Lane): Promise<SettledRow> => {
-    let resolution: Resolution;
-    try {
-      if (cached || typed) resolution = await resolve(key, i, request, lane);
-      else {
-        const call = await callWithRetry(ctx, i, request, lane);
-        resolution = 'error' in call ? { kind: 'failed', call } : { kind: 'sent', call };
-      }
-    } finally {
-      // Settled: later duplicates ask the cache (here, not in a .finally(): one promise less per row).
-      inflight.delete(key);
-    }
-    return settled(row, i, resolution, false);
+  // is taken as it comes: no async function, whose frame would cost most of a local row's work.
+  const settle = (row: Row, key: string, i: number, request: ChatRequest, lane: Lane): Promise<SettledRow> => {
+    const answer: Promise<Resolution | CallSuccess | CallFailure> = cached || typed ? resolve(key, i, request, lane) : callWithRetry(ctx, i, request, lane);
+    return answer.then(
+      (answered) => {
+        // Settled: later duplicates ask the cache (here, not in a .finally(): one promise less per row).
+        inflight.delete(key);
+        const resolution: Resolution = 'kind' in answered ? answered : 'error' in answered ? { kind: 'failed', call: answered } : { kind: 'sent', call: answered };
+        return settled(row, i, resolution, false);
+      },
+      (error: unknown) => {
+        inflight.delete(key);
+        throw error;
+      },
+    );
   };
 
   const settled = (row: Row, i: number, resolution: Resolution, shared: boolean): SettledRow => {

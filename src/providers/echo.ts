@@ -12,10 +12,11 @@ export function createEchoProvider(config: Pick<ProviderConfig, 'model'>): Provi
   return {
     id: 'echo',
     model: config.model,
-    async complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
-      if (signal.aborted) throw new ProviderError('aborted', 'request aborted');
+    // Not async: a settled promise is all an answer at hand needs, and the engine calls this per row.
+    complete(request: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
+      if (signal.aborted) return Promise.reject(new ProviderError('aborted', 'request aborted'));
       const tokens = estimateTokens(request.prompt);
-      return { text: request.prompt, finishReason: 'stop', usage: { inputTokens: tokens, outputTokens: tokens } };
+      return Promise.resolve({ text: request.prompt, finishReason: 'stop', usage: { inputTokens: tokens, outputTokens: tokens } });
     },
     close: async () => {},
   };
