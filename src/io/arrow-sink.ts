@@ -1,4 +1,5 @@
-import { DataType, Dictionary, Field, makeBuilder, makeData, RecordBatch, Schema, Struct, type Builder } from 'apache-arrow';
+import { DataType, Dictionary, Field, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
+import { addedColumnBuilder, type ColumnBuilder } from './added-column-builder.js';
 import { UsageError } from '../errors.js';
 import { addedArrowType } from './arrow-added-type.js';
 import { passThroughColumns, textColumns, type InputColumns } from './arrow-input-columns.js';
@@ -117,7 +118,7 @@ interface OpenWriter {
 
 function openWriter(schema: Schema, input: InputColumns, encoder: BatchEncoder): OpenWriter {
   const fields = schema.fields;
-  const builders: Builder[] = fields.slice(input.fields.length).map((field) => makeBuilder({ type: field.type, nullValues: [null, undefined] }));
+  const builders: ColumnBuilder[] = fields.slice(input.fields.length).map((field) => addedColumnBuilder(field.type));
   let pending = 0;
   // The opening bytes go out with the first write (an empty table still gets them at finish).
   let queued: Bytes[] = [encoder.start(schema)];
