@@ -13,6 +13,8 @@ export interface InputColumns {
   add(row: Row): void;
   /** The column data of the pending rows; the next batch starts empty. */
   take(): Data[];
+  /** Characters of text the pending rows hold here, beyond the input's own data (0 when none). */
+  pendingChars(): number;
 }
 
 /**
@@ -46,6 +48,8 @@ export function passThroughColumns(schema: Schema): InputColumns {
       count = 0;
       return taken;
     },
+    // Slices of the input's batches, which are held until their rows are written anyway.
+    pendingChars: () => 0,
   };
 }
 
@@ -71,5 +75,10 @@ export function textColumns(names: readonly string[], cellText: CellText): Input
     },
     // flush() hands over the values so far and leaves the column empty for the next batch.
     take: () => builders.map((builder) => builder.flush()),
+    pendingChars() {
+      let chars = 0;
+      for (const builder of builders) chars += builder.chars;
+      return chars;
+    },
   };
 }

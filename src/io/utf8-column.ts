@@ -14,6 +14,8 @@ export class Utf8Column {
   private strings: string[] = [];
   private valid: boolean[] | undefined;
   private nulls = 0;
+  /** Characters appended since the last flush: what the pending strings hold, about their UTF-8 size. */
+  chars = 0;
 
   append(value: unknown): void {
     if (value === null || value === undefined) {
@@ -24,7 +26,9 @@ export class Utf8Column {
       return;
     }
     // What the Builder's TextEncoder makes of a value that is not a string: its String().
-    this.strings.push(typeof value === 'string' ? value : String(value));
+    const text = typeof value === 'string' ? value : String(value);
+    this.strings.push(text);
+    this.chars += text.length;
     this.valid?.push(true);
   }
 
@@ -34,6 +38,7 @@ export class Utf8Column {
     this.strings = [];
     this.valid = undefined;
     this.nulls = 0;
+    this.chars = 0;
     const [valueOffsets, data] = encodeAll(strings);
     const nullBitmap = valid && nulls > 0 ? bitmap(valid) : undefined;
     return makeData({ type: this.type, length: strings.length, nullCount: nulls, valueOffsets, data, nullBitmap });
