@@ -1,4 +1,5 @@
 import { makeData, Utf8, type Data } from 'apache-arrow';
+import { Validity } from './validity.js';
 
 const encoder = new TextEncoder();
 
@@ -12,36 +13,32 @@ const encoder = new TextEncoder();
 export class Utf8Column {
   private readonly type = new Utf8();
   private strings: string[] = [];
-  private valid: boolean[] | undefined;
-  private nulls = 0;
+  private readonly validity = new Validity();
   /** Characters appended since the last flush: what the pending strings hold, about their UTF-8 size. */
   chars = 0;
 
   append(value: unknown): void {
     if (value === null || value === undefined) {
-      this.valid ??= this.strings.map(() => true);
-      this.valid.push(false);
+      this.validity.push(false);
       this.strings.push('');
-      this.nulls++;
       return;
     }
     // What the Builder's TextEncoder makes of a value that is not a string: its String().
     const text = typeof value === 'string' ? value : String(value);
     this.strings.push(text);
     this.chars += text.length;
-    this.valid?.push(true);
+    this.validity.push(true);
   }
 
   /** The values appended since the last flush, as one Data; the column starts empty again. */
   flush(): Data<Utf8> {
-    const { strings, valid, nulls } = this;
+    const { strings, validity } = this;
     this.strings = [];
-    this.valid = undefined;
-    this.nulls = 0;
     this.chars = 0;
+    const nullCount = validity.nulls;
+    const nullBitmap = validity.take();
     const [valueOffsets, data] = encodeAll(strings);
-    const nullBitmap = valid && nulls > 0 ? bitmap(valid) : undefined;
-    return makeData({ type: this.type, length: strings.length, nullCount: nulls, valueOffsets, data, nullBitmap });
+    return makeData({ type: this.type, length: strings.length, nullCount, valueOffsets, data, nullBitmap });
   }
 }
 
@@ -70,14 +67,4 @@ function encoded(text: string, size: number): Uint8Array {
   const bytes = new Uint8Array(size);
   encoder.encodeInto(text, bytes);
   return bytes;
-}
-
-/**
- * A validity bitmap: bit k set when value k is not null. Sized as the Builder sizes it (a multiple of
- * 64 bytes): the IPC writer writes a bitmap whole, so the output bytes stay what they were.
- */
-function bitmap(valid: boolean[]): Uint8Array {
-  const bits = new Uint8Array(((((valid.length + 7) >> 3) + 63) & ~63) || 64);
-  for (let k = 0; k < valid.length; k++) if (valid[k]) bits[k >> 3] |= 1 << (k & 7);
-  return bits;
 }

@@ -1,14 +1,8 @@
-import { Field, makeBuilder, makeData, RecordBatch, Schema, Struct, tableToIPC, Table, Utf8, type Data } from 'apache-arrow';
+import { Utf8, type Data } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Utf8Column } from '../../src/io/utf8-column.js';
-
-/** What apache-arrow's own Builder makes of `values` (the bytes Utf8Column must match). */
-function viaBuilder(values: unknown[]): Data<Utf8> {
-  const builder = makeBuilder({ type: new Utf8(), nullValues: [null, undefined] });
-  for (const value of values) builder.append(value as string);
-  return builder.flush();
-}
+import { expectBuilderParity } from './builder-parity.js';
 
 function viaColumn(values: unknown[]): Data<Utf8> {
   const column = new Utf8Column();
@@ -16,20 +10,7 @@ function viaColumn(values: unknown[]): Data<Utf8> {
   return column.flush();
 }
 
-/** A column's cells as an Arrow IPC stream of one batch: what a reader gets, byte for byte. */
-function ipc(data: Data<Utf8>): Uint8Array {
-  const schema = new Schema([new Field('s', new Utf8(), true)]);
-  const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: data.length, nullCount: 0, children: [data] }));
-  return tableToIPC(new Table([batch]), 'stream');
-}
-
-function expectSame(values: unknown[]): void {
-  const ours = viaColumn(values);
-  const theirs = viaBuilder(values);
-  expect(ours.length).toBe(theirs.length);
-  expect(ours.nullCount).toBe(theirs.nullCount);
-  expect(ipc(ours)).toEqual(ipc(theirs));
-}
+const expectSame = (values: unknown[]): void => expectBuilderParity(viaColumn(values), values);
 
 // Unpaired surrogates alone, at either end of a string, and halves that would pair up across two strings.
 const SURROGATES = ['\uD83D', '\uDE00', 'a\uD800', '\uDC00b', '\uD83D\uDE00', '\uDE00\uD83D'];
