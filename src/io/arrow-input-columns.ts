@@ -1,6 +1,7 @@
-import { Field, makeBuilder, Utf8, type Data, type Schema } from 'apache-arrow';
+import { Field, Utf8, type Data, type Schema } from 'apache-arrow';
 import { ARROW_ROW, type ArrowRow, type ArrowRowRef } from './record-batch-source.js';
 import type { CellText, Row } from './table.js';
+import { Utf8Column } from './utf8-column.js';
 
 /** The input's columns of the record batches an Arrow sink writes. */
 export interface InputColumns {
@@ -12,6 +13,8 @@ export interface InputColumns {
   add(row: Row): void;
   /** The column data of the pending rows; the next batch starts empty. */
   take(): Data[];
+  /** Characters of text the pending rows hold here, beyond the input's own data (0 when none). */
+  pendingChars(): number;
 }
 
 /**
@@ -45,6 +48,8 @@ export function passThroughColumns(schema: Schema): InputColumns {
       count = 0;
       return taken;
     },
+    // Slices of the input's batches, which are held until their rows are written anyway.
+    pendingChars: () => 0,
   };
 }
 
@@ -58,7 +63,7 @@ function refOf(row: Row): ArrowRowRef {
 /** Text input (CSV, TSV, JSONL): Utf8 columns holding each cell's text, null for a missing cell. */
 export function textColumns(names: readonly string[], cellText: CellText): InputColumns {
   const fields = names.map((name) => new Field(name, new Utf8(), true));
-  const builders = fields.map((field) => makeBuilder({ type: field.type, nullValues: [null] }));
+  const builders = fields.map(() => new Utf8Column());
   return {
     fields,
     follows: () => true,
@@ -68,7 +73,12 @@ export function textColumns(names: readonly string[], cellText: CellText): Input
         builders[j].append(value === null || value === undefined ? null : cellText(value, j));
       }
     },
-    // flush() hands over the values so far and leaves the builder empty for the next batch.
+    // flush() hands over the values so far and leaves the column empty for the next batch.
     take: () => builders.map((builder) => builder.flush()),
+    pendingChars() {
+      let chars = 0;
+      for (const builder of builders) chars += builder.chars;
+      return chars;
+    },
   };
 }

@@ -4,6 +4,7 @@
  * (int64 digits, decimal scale, nanoseconds, zones). Nested values are JSON whose elements use the
  * same renderings.
  */
+import { isAscii } from 'node:buffer';
 import { DataType, Type, UnionMode, type Data, type Dictionary, type Field, type Vector } from 'apache-arrow';
 import { uint16ToFloat64 } from 'apache-arrow/util/math';
 import { instance as getVisitor } from 'apache-arrow/visitor/get';
@@ -75,7 +76,7 @@ function valueRendering(type: DataType): Rendering {
       return quoted(intervalText((type as DataType & { unit: number }).unit));
     case Type.Utf8:
     case Type.LargeUtf8:
-      return quoted((data, i) => utf8.decode(variableBytes(data, i)));
+      return quoted(utf8Text());
     case Type.Binary:
     case Type.LargeBinary:
       return quoted((data, i) => base64(variableBytes(data, i)));
@@ -131,6 +132,42 @@ function offsets(data: Data, i: number): [number, number] {
 function variableBytes(data: Data, i: number): Uint8Array {
   const at = data.valueOffsets as Int32Array | BigInt64Array;
   return (data.values as Uint8Array).subarray(Number(at[i]), Number(at[i + 1]));
+}
+
+/** Most bytes of a column decoded at once: the text of one batch's column, not of a huge one. */
+const MAX_DECODED_AT_ONCE = 16 << 20;
+
+/**
+ * A Utf8 cell's text. A TextDecoder call costs more than a short cell's decoding, so a batch's column
+ * that is all ASCII (one fast check) is decoded once, when its first cell is read, and its cells are
+ * slices of that text. Other text is decoded cell by cell, so that invalid UTF-8 reads just as the
+ * decoder makes of each cell. The text is kept as long as the column data is (held by its rows).
+ */
+function utf8Text(): Render {
+  const decoded = new WeakMap<Data, string | null>();
+  // Cells are mostly read in row order: the last column seen is checked before the map.
+  let last: Data | undefined;
+  let lastText: string | null = null;
+  const wholeText = (data: Data): string | null => {
+    const at = data.valueOffsets as Int32Array | BigInt64Array;
+    const start = Number(at[0]);
+    const end = Number(at[data.length]);
+    if (end - start > MAX_DECODED_AT_ONCE) return null;
+    const bytes = (data.values as Uint8Array).subarray(start, end);
+    return isAscii(bytes) ? utf8.decode(bytes) : null;
+  };
+  return (data, i) => {
+    if (data !== last) {
+      let text = decoded.get(data);
+      if (text === undefined) decoded.set(data, (text = wholeText(data)));
+      last = data;
+      lastText = text;
+    }
+    if (lastText === null) return utf8.decode(variableBytes(data, i));
+    const at = data.valueOffsets as Int32Array | BigInt64Array;
+    const start = Number(at[0]);
+    return lastText.slice(Number(at[i]) - start, Number(at[i + 1]) - start);
+  };
 }
 
 function base64(bytes: Uint8Array): string {

@@ -1,14 +1,25 @@
-import { DataType, Dictionary, Field, makeBuilder, makeData, RecordBatch, Schema, Struct, type Builder } from 'apache-arrow';
+import { DataType, Dictionary, Field, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
+import { addedColumnBuilder, type ColumnBuilder } from './added-column-builder.js';
 import { UsageError } from '../errors.js';
 import { addedArrowType } from './arrow-added-type.js';
 import { passThroughColumns, textColumns, type InputColumns } from './arrow-input-columns.js';
 import type { BatchEncoder } from './batch-encoder.js';
 import { DONE, type ByteTarget } from './byte-target.js';
 import { coerceAdded } from './coerce-added.js';
+import { Utf8Column } from './utf8-column.js';
 import type { AddedColumn, Row, TableSink, WriteOptions } from './table.js';
 
-/** Rows per record batch at most: big enough to amortise per-batch metadata, small enough to stream. */
-const BATCH_ROWS = 1024;
+/**
+ * Rows per record batch at most: big enough to amortise each batch's encoding (the Parquet writer's
+ * per-batch cost most of all; 8,192 is also the batch Parquet input is read in), small enough to stream.
+ */
+const BATCH_ROWS = 8192;
+
+/**
+ * Characters of text (added cells, and text input's cells) a pending batch holds at most: long cells
+ * (documents, long answers) make smaller batches, so memory does not grow with BATCH_ROWS.
+ */
+export const BATCH_CHARS = 8 << 20;
 
 /**
  * Rows held while a vector column's size is still unknown (no vector seen yet). The schema, so the
@@ -117,7 +128,13 @@ interface OpenWriter {
 
 function openWriter(schema: Schema, input: InputColumns, encoder: BatchEncoder): OpenWriter {
   const fields = schema.fields;
-  const builders: Builder[] = fields.slice(input.fields.length).map((field) => makeBuilder({ type: field.type, nullValues: [null, undefined] }));
+  const builders: ColumnBuilder[] = fields.slice(input.fields.length).map((field) => addedColumnBuilder(field.type));
+  const texts = builders.filter((builder): builder is Utf8Column => builder instanceof Utf8Column);
+  const pendingChars = (): number => {
+    let chars = input.pendingChars();
+    for (const text of texts) chars += text.chars;
+    return chars;
+  };
   let pending = 0;
   // The opening bytes go out with the first write (an empty table still gets them at finish).
   let queued: Bytes[] = [encoder.start(schema)];
@@ -143,7 +160,7 @@ function openWriter(schema: Schema, input: InputColumns, encoder: BatchEncoder):
       if (pending > 0 && !input.follows(row)) emitBatch();
       input.add(row);
       for (let k = 0; k < builders.length; k++) builders[k].append(cells[k]);
-      if (++pending >= BATCH_ROWS) emitBatch();
+      if (++pending >= BATCH_ROWS || pendingChars() >= BATCH_CHARS) emitBatch();
     },
     send: (target) => (queued.length === 0 ? DONE : send(target)),
     async finish(target) {

@@ -117,7 +117,7 @@ describe('Arrow types end to end', () => {
     }
   }
 
-  it('--limit and batches: the output is the prefix, in batches of at most 1024 rows cut from the input batches', async () => {
+  it('--limit and batches: the output is the prefix, in batches of at most 8,192 rows cut from the input batches', async () => {
     const input = path.join(dir, 'in.arrows');
     writeFileSync(input, zooIpc('stream'));
     const out = path.join(dir, 'out.arrow');
