@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { makeBuilder, makeData, RecordBatch, Struct, Table, tableToIPC, type Schema } from 'apache-arrow';
 import type { BatchEncoder } from './batch-encoder.js';
-import { ownBuffer } from './own-buffer.js';
 import { DEFAULT_PARQUET_OPTIONS, type ParquetWriteOptions } from './parquet-options.js';
 import { parquetWasmModule } from './parquet-wasm.js';
 import type { FromWriter, ToWriter, WriterData } from './parquet-write-worker.js';
@@ -32,6 +31,8 @@ export function parquetEncoder(options: ParquetWriteOptions = DEFAULT_PARQUET_OP
   let written = false;
   let failure: unknown;
   let out: Uint8Array[] = [];
+  /** Buffers the thread handed back, to carry the next batches (see `carrier`). */
+  const spare: ArrayBuffer[] = [];
   /** The one step waiting on the thread (writes and finish run one after another). */
   let wake: (() => void) | undefined;
   let last: Promise<unknown> = Promise.resolve();
@@ -77,7 +78,20 @@ export function parquetEncoder(options: ParquetWriteOptions = DEFAULT_PARQUET_OP
     written = true;
     inFlight++;
     keepAlive();
-    post({ ipc: ownBuffer(tableToIPC(new Table(batch), 'stream')) });
+    post({ ipc: carrier(tableToIPC(new Table(batch), 'stream')) });
+  }
+
+  /**
+   * The IPC bytes copied into a buffer that goes to the thread and back again: a handful of buffers
+   * circulate instead of one new allocation per batch freed on the other thread, which costs a copy
+   * of the batch but keeps malloc's per-thread arenas from growing.
+   */
+  function carrier(ipc: Uint8Array): Uint8Array<ArrayBuffer> {
+    let buffer = spare.pop();
+    if (buffer === undefined || buffer.byteLength < ipc.length) buffer = new ArrayBuffer(Math.ceil(ipc.length * 1.25));
+    const bytes = new Uint8Array(buffer, 0, ipc.length);
+    bytes.set(ipc);
+    return bytes;
   }
 
   return {
@@ -86,7 +100,10 @@ export function parquetEncoder(options: ParquetWriteOptions = DEFAULT_PARQUET_OP
       const workerData: WriterData = { options, module: await parquetWasmModule() };
       worker = new Worker(writerThread, { workerData });
       worker.on('message', (message: FromWriter) => {
-        if ('taken' in message) inFlight--;
+        if ('taken' in message) {
+          inFlight--;
+          spare.push(message.taken);
+        }
         else if ('bytes' in message) out.push(message.bytes);
         else if ('done' in message) done = true;
         else fail(new Error(message.failed));
