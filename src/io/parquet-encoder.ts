@@ -16,8 +16,8 @@ const WRITER_THREAD = new URL('./parquet-write-worker.js', import.meta.url);
 /**
  * Parquet through parquet-wasm's streaming writer (arrow-rs), on a worker thread of its own
  * (parquet-write-worker.ts): the WebAssembly encode and compression run beside the engine instead
- * of taking turns with it. Batches go over as Arrow IPC (the buffer transferred, not copied), row
- * groups come back as they fill, and the footer at the end: Parquet is written front to back, so
+ * of taking turns with it. Batches go over as Arrow IPC in a few buffers transferred back and forth
+ * (see `carrier`), row groups come back as they fill, and the footer at the end: Parquet is written front to back, so
  * stdout works. A write waits only while MAX_IN_FLIGHT batches are still untaken (backpressure),
  * then returns the bytes so far. The thread keeps the process alive only while a batch or the
  * footer is awaited, so a run that stops early (an error, Ctrl-C) never hangs on it.
