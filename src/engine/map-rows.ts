@@ -131,11 +131,11 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
       if ('value' in checked) return { kind: 'cached', value: hit, typed: checked.value };
     }
     const call = typed ? await callForValidAnswer(ctx, i, request, typed, lane) : await callWithRetry(ctx, i, request, lane);
-    if ('error' in call) return { kind: 'failed', call };
+    if ('error' in call) return answerOf(call);
     const { text, finishReason, usage } = call.result;
     // Committed before the row counts as done: a crash after this point never loses the answer.
     if (cached) await opts.cache.set(key, { text, finishReason, usage, storedAt: Date.now() });
-    return { kind: 'sent', call };
+    return answerOf(call);
   };
 
   // The first row with a prompt. Without a cache there is nothing to look up or store, so the call
@@ -146,8 +146,7 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
       (answered) => {
         // Settled: later duplicates ask the cache (here, not in a .finally(): one promise less per row).
         inflight.delete(key);
-        const resolution: Resolution = 'kind' in answered ? answered : 'error' in answered ? { kind: 'failed', call: answered } : { kind: 'sent', call: answered };
-        return settled(row, i, resolution, false);
+        return settled(row, i, 'kind' in answered ? answered : answerOf(answered), false);
       },
       (error: unknown) => {
         inflight.delete(key);
@@ -197,6 +196,11 @@ function sizeOfRow({ row, outcome }: MappedRow): number {
   let chars = outcome.text.length;
   for (const cell of row) chars += typeof cell === 'string' ? cell.length : 8;
   return 64 + 2 * chars;
+}
+
+/** A call's end as a row's answer. */
+function answerOf(call: CallSuccess | CallFailure): Resolution {
+  return 'error' in call ? { kind: 'failed', call } : { kind: 'sent', call };
 }
 
 function skipped(index: number): RowOutcome {

@@ -5,9 +5,9 @@
  * and others start in its place. What bounds memory is the buffer: items started but not yet
  * yielded, by count and by the bytes of finished results held behind an unfinished one.
  *
- * Chunks in and out, and results that may come back without a promise, because on the fast paths
- * (an answer from the memory cache, a local provider) the per-item hops between generators and
- * promises cost more than the item's own work.
+ * Chunks in and out, and results that may come back without a promise (an item with nothing to do,
+ * such as a row with a blank prompt), because for fast items the per-item hops between generators
+ * and promises cost more than the item's own work.
  */
 import { Wakeup } from './wakeup.js';
 
