@@ -16,6 +16,7 @@ import { callForValidAnswer, type TypedAnswers } from './typed-call.js';
 import { DeadEndpointBreaker } from './dead-endpoint-breaker.js';
 import type { RowOutcome, RunObserver } from './events.js';
 import { LoadJudge } from './load-judge.js';
+import { InFlight, type InFlightEntry } from './in-flight.js';
 import { orderedMap, type Lane } from './ordered-map.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RetryPolicy } from './retry.js';
@@ -120,7 +121,7 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
   const typed = opts.typed;
   const cached = opts.cacheKey !== undefined;
   // Identical prompts in flight share one call; once it settles, the cache answers later duplicates.
-  const inflight = new Map<string, Promise<SettledRow>>();
+  const inflight = new InFlight<Promise<SettledRow>>();
 
   const resolve = async (key: string, i: number, request: ChatRequest, lane: Lane): Promise<Resolution> => {
     const hit = cached ? await opts.cache.get(key) : undefined;
@@ -140,16 +141,16 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
 
   // The first row with a prompt. Without a cache there is nothing to look up or store, so the call
   // is taken as it comes: no async function, whose frame would cost most of a local row's work.
-  const settle = (row: Row, key: string, i: number, request: ChatRequest, lane: Lane): Promise<SettledRow> => {
+  const settle = (row: Row, key: string, i: number, request: ChatRequest, lane: Lane, entry: InFlightEntry<Promise<SettledRow>>): Promise<SettledRow> => {
     const answer: Promise<Resolution | CallSuccess | CallFailure> = cached || typed ? resolve(key, i, request, lane) : callWithRetry(ctx, i, request, lane);
     return answer.then(
       (answered) => {
         // Settled: later duplicates ask the cache (here, not in a .finally(): one promise less per row).
-        inflight.delete(key);
+        entry.value = undefined;
         return settled(row, i, 'kind' in answered ? answered : answerOf(answered), false);
       },
       (error: unknown) => {
-        inflight.delete(key);
+        entry.value = undefined;
         throw error;
       },
     );
@@ -171,9 +172,9 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
     const key = opts.cacheKey ? opts.cacheKey(request) : prompt;
     const pending = inflight.get(key);
     if (pending) return pending.then((first) => settled(row, i, first.resolution, true));
-    const first = settle(row, key, i, request, lane);
-    inflight.set(key, first);
-    return first;
+    const entry = inflight.add(key);
+    entry.value = settle(row, key, i, request, lane, entry);
+    return entry.value;
   };
 
   const done = (row: Row, outcome: RowOutcome): MappedRow => {

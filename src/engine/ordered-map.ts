@@ -9,6 +9,7 @@
  * such as a row with a blank prompt), because for fast items the per-item hops between generators
  * and promises cost more than the item's own work.
  */
+import { IndexRing } from './index-ring.js';
 import { Wakeup } from './wakeup.js';
 
 /** An item's handle on its place among the items being worked on. */
@@ -79,7 +80,7 @@ export async function* orderedMap<T, R>(
 ): AsyncGenerator<R[]> {
   const iterator = source[Symbol.asyncIterator]();
   // Finished results by index, until yielded.
-  const finished = new Map<number, { result: R; size: number }>();
+  const finished = new IndexRing<{ result: R; size: number }>(Math.min(limits.rows, 4096));
   const state: MapState = { active: 0, wake: new Wakeup() };
   const wake = state.wake;
   let started = 0;
@@ -94,7 +95,7 @@ export async function* orderedMap<T, R>(
   const active = limits.active;
   // Results ready to go while the consumer is busy: more would only wait longer, grow old in memory
   // and cost full garbage collections. A head still at work does not count: rows behind it go on.
-  const backlog = () => finished.size >= READY_AHEAD && finished.has(yielded);
+  const backlog = () => finished.size >= READY_AHEAD && finished.ready;
   const room = () => !backlog() && state.active < (typeof active === 'number' ? active : active()) && started - yielded < limits.rows && bytes < limits.bytes;
 
   const finish = (index: number, result: R): void => {
@@ -165,11 +166,10 @@ export async function* orderedMap<T, R>(
   try {
     for (;;) {
       if (failure) throw failure.error;
-      let head = finished.get(yielded);
+      let head = finished.shift();
       if (head) {
         const out: R[] = [];
-        for (; head; head = finished.get(yielded)) {
-          finished.delete(yielded);
+        for (; head; head = finished.shift()) {
           bytes -= head.size;
           out.push(head.result);
           yielded++;

@@ -90,6 +90,31 @@ describe('mapRows', () => {
     expect(out.map((o) => o.outcome.text)).toEqual(['A:x', 'A:y', 'A:x', 'A:x', 'A:y']);
   });
 
+  it('without a cache, shares a call with the duplicates that arrive while it is in flight, however many are in flight', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const provider = new ScriptedProvider(async (req) => {
+      await gate;
+      return `A:${req.prompt}`;
+    });
+    // More calls in flight than the in-flight table holds before it first drops settled entries.
+    const firsts = Array.from({ length: 300 }, (_, i) => `p${i}`);
+    const cells = [...firsts, ...firsts];
+    // No call answers before every row has started, so the repeats find all 300 still in flight.
+    async function* thenRelease() {
+      yield* rowsOf(cells);
+      release();
+    }
+    const wide = { cacheKey: undefined, concurrency: 600, window: 600, fixedConcurrency: true };
+    const out = await collect(mapRows(thenRelease(), options(provider, new MapCache(), wide)));
+    expect(provider.calls.map((c) => c.prompt)).toEqual(firsts);
+    expect(out.map((o) => o.outcome.status)).toEqual(cells.map((_, i) => (i < 300 ? 'sent' : 'cached')));
+    expect(out.map((o) => o.outcome.text)).toEqual(cells.map((c) => `A:${c}`));
+    // Once settled, the same prompt is asked again (there is no cache to answer it).
+    const again = await collect(mapRows(rowsOf(['x', 'x', 'y', 'x']), options(provider, new MapCache(), { cacheKey: undefined, window: 1, concurrency: 1 })));
+    expect(again.map((o) => o.outcome.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+  });
+
   it('skips empty and whitespace-only prompts without a call', async () => {
     const provider = new ScriptedProvider(async (req) => `A:${req.prompt}`);
     const out = await collect(mapRows(rowsOf(['a', '', '  \t', 'b']), options(provider, new MapCache())));
