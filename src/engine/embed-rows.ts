@@ -19,6 +19,7 @@ import { FatalRunError } from './map-rows.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RetryPolicy } from './retry.js';
 import { shareTokens } from './share-tokens.js';
+import { InFlight, type InFlightEntry } from './in-flight.js';
 import { Wakeup } from './wakeup.js';
 
 /** How a row ended, with its vector (null when skipped, failed or stopped). */
@@ -77,6 +78,8 @@ interface Slot {
   state: 'lookup' | 'open' | 'sent' | 'settled';
   result: Promise<Resolution>;
   settle(resolution: Resolution): void;
+  /** Its entry among the texts in flight, emptied once it settles. */
+  inFlight?: InFlightEntry<Slot>;
 }
 
 interface Entry {
@@ -106,7 +109,7 @@ export async function* embedRows(rows: AsyncIterable<Row>, opts: EmbedEngineOpti
   });
 
   const queue: Entry[] = [];
-  const slots = new Map<string, Slot>();
+  const slots = new InFlight<Slot>();
   const wakeup = new Wakeup();
   let open: Slot[] = [];
   // Lookups settle into batches in input order along this chain.
@@ -121,7 +124,7 @@ export async function* embedRows(rows: AsyncIterable<Row>, opts: EmbedEngineOpti
 
   const settleSlot = (slot: Slot, resolution: Resolution): void => {
     slot.state = 'settled';
-    slots.delete(slot.key);
+    if (slot.inFlight) slot.inFlight.value = undefined;
     slot.settle(resolution);
   };
 
@@ -185,7 +188,7 @@ export async function* embedRows(rows: AsyncIterable<Row>, opts: EmbedEngineOpti
     const shared = slot !== undefined;
     if (!slot) {
       slot = newSlot(key, text, index);
-      slots.set(key, slot);
+      slot.inFlight = slots.add(key, slot);
       lookUp(slot);
     }
     entry.slot = slot;

@@ -1,5 +1,5 @@
 /**
- * Calls in flight by key (a prompt, or its cache key), so identical prompts share one call.
+ * Calls in flight by key (a prompt or a text to embed, or its cache key), so identical ones share one.
  *
  * Entries are not deleted one by one: V8 gives a Map a new hash table every few dozen set/delete
  * pairs and links each replaced table to the next, and once one of them has been promoted that
