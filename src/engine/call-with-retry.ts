@@ -112,11 +112,12 @@ function succeeded(
   lease: Lease | undefined,
   attempts: number,
 ): CallSuccess {
-  const latencyMs = ctx.now() - started;
+  const ended = ctx.now();
+  const latencyMs = ended - started;
   lease?.release({ tokens: usedTokens(result.usage), rateLimit: result.rateLimit });
   if (ticket) ctx.controller?.succeeded(ticket, latencyMs);
   ctx.controller?.answered();
-  ctx.judge?.succeeded();
+  ctx.judge?.succeeded(ended);
   ctx.breaker?.succeeded();
   return { result, latencyMs, attempts };
 }

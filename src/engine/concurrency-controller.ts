@@ -79,7 +79,9 @@ export class ConcurrencyController {
   private epoch = 0;
   private slowStart = true;
   private successes = 0;
-  private batch: number[] = [];
+  // Typed and sorted in place: a plain array and sort() would allocate for every call.
+  private readonly batch = new Float64Array(LATENCY_BATCH);
+  private batched = 0;
   private baselineMs = Infinity;
   private probing: boolean;
 
@@ -203,15 +205,15 @@ export class ConcurrencyController {
     this.epoch++;
     this.slowStart = false;
     this.successes = 0;
-    this.batch = [];
+    this.batched = 0;
     this.set(Math.max(1, Math.floor(this.limit / 2)));
   }
 
   private latencyClimbed(latencyMs: number): boolean {
-    this.batch.push(latencyMs);
-    if (this.batch.length < LATENCY_BATCH) return false;
-    const median = this.batch.sort((a, b) => a - b)[LATENCY_BATCH >> 1];
-    this.batch = [];
+    this.batch[this.batched++] = latencyMs;
+    if (this.batched < LATENCY_BATCH) return false;
+    const median = this.batch.sort()[LATENCY_BATCH >> 1];
+    this.batched = 0;
     this.baselineMs = Math.min(this.baselineMs, median);
     return median > LATENCY_FACTOR * this.baselineMs && median - this.baselineMs >= LATENCY_FLOOR_MS;
   }

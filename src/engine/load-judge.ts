@@ -39,10 +39,10 @@ export class LoadJudge {
 
   constructor(private readonly now: () => number) {}
 
-  /** A call succeeded. */
-  succeeded(): void {
+  /** A call succeeded, at `at` (default now). */
+  succeeded(at = this.now()): void {
     this.remember('ok');
-    this.okAt[this.okNext] = this.now();
+    this.okAt[this.okNext] = at;
     this.okNext = this.okNext === SUCCESSES - 1 ? 0 : this.okNext + 1;
     if (this.okCount < SUCCESSES) this.okCount++;
   }
