@@ -67,10 +67,12 @@ export function callWithRetry(ctx: CallContext, index: number, request: ChatRequ
   if (ctx.stop.aborted || ctx.breaker?.stopped) return retryingCall(ctx, index, request, lane);
   const ticket = ctx.controller?.tryAcquire();
   if (ctx.controller && !ticket) return retryingCall(ctx, index, request, lane);
-  const lease = ctx.limiter?.tryAcquire(estimateTokens(request, ctx.maxTokens));
+  // One clock read for the turn and the attempt's start.
+  const now = ctx.now();
+  const lease = ctx.limiter?.tryAcquire(estimateTokens(request, ctx.maxTokens), now);
   // No turn yet: the loop waits for it, holding the slot as it would have.
   if (ctx.limiter && !lease) return retryingCall(ctx, index, request, lane, undefined, ticket);
-  return firstAttempt(ctx, index, request, lane, ticket, lease);
+  return firstAttempt(ctx, index, request, lane, ticket, lease, now);
 }
 
 /** Attempt 1 with its slot and turn in hand; a failure carries on in the loop. */
@@ -81,8 +83,9 @@ function firstAttempt(
   lane: Lane | undefined,
   ticket: CallTicket | undefined,
   lease: Lease | undefined,
+  now: number,
 ): Promise<CallSuccess | CallFailure> {
-  const started = sending(ctx, index, ticket);
+  const started = sending(ctx, index, ticket, now);
   let answer: Promise<ChatResult>;
   try {
     // The run-wide signal itself: providers keep one listener per signal, not one per call.
@@ -96,11 +99,11 @@ function firstAttempt(
   );
 }
 
-/** An attempt is being sent: observers and the slot are told; returns when it started. */
-function sending(ctx: CallContext, index: number, ticket: CallTicket | undefined): number {
+/** An attempt is being sent (at `now`, when the caller has read the clock): observers and the slot are told; returns when it started. */
+function sending(ctx: CallContext, index: number, ticket: CallTicket | undefined, now?: number): number {
   ctx.observer.onRequest?.(index);
   if (ticket) ctx.controller?.sent(ticket);
-  return ctx.now();
+  return now ?? ctx.now();
 }
 
 /** An attempt that succeeded: its slot, turn and the judges are told. */

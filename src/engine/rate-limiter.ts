@@ -140,9 +140,8 @@ export class RateLimiter {
     });
   }
 
-  /** A turn now if no wait is due and nobody is queued; undefined otherwise (then call acquire). */
-  tryAcquire(tokens: number): Lease | undefined {
-    const now = this.now();
+  /** A turn now (`now`: the clock, when the caller has just read it) if no wait is due and nobody is queued; undefined otherwise (then call acquire). */
+  tryAcquire(tokens: number, now = this.now()): Lease | undefined {
     return this.queue.length === 0 && this.waitMs(tokens, now) === 0 ? this.grant(tokens, now) : undefined;
   }
 
