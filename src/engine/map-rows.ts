@@ -17,7 +17,7 @@ import { DeadEndpointBreaker } from './dead-endpoint-breaker.js';
 import type { RowOutcome, RunObserver } from './events.js';
 import { LoadJudge } from './load-judge.js';
 import { InFlight, type InFlightEntry } from './in-flight.js';
-import { orderedMap, type Lane } from './ordered-map.js';
+import { LATER, orderedMap, type ItemEnd, type Lane } from './ordered-map.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -84,6 +84,9 @@ interface SettledRow extends MappedRow {
   resolution: Resolution;
 }
 
+/** What identical prompts wait for: the first row settled, or why it could not be (the run is over). */
+type Shared = SettledRow | { error: unknown };
+
 /** Maps rows to outcomes in input order. Throws FatalRunError on auth failures. */
 export async function* mapRows(rows: AsyncIterable<Row>, opts: EngineOptions): AsyncIterable<MappedRow> {
   for await (const chunk of mapRowChunks(inChunks(rows), opts)) yield* chunk;
@@ -121,7 +124,7 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
   const typed = opts.typed;
   const cached = opts.cacheKey !== undefined;
   // Identical prompts in flight share one call; once it settles, the cache answers later duplicates.
-  const inflight = new InFlight<Promise<SettledRow>>();
+  const inflight = new InFlight<Promise<Shared>>();
 
   const resolve = async (key: string, i: number, request: ChatRequest, lane: Lane): Promise<Resolution> => {
     const hit = cached ? await opts.cache.get(key) : undefined;
@@ -141,17 +144,27 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
 
   // The first row with a prompt. Without a cache there is nothing to look up or store, so the call
   // is taken as it comes: no async function, whose frame would cost most of a local row's work.
-  const settle = (row: Row, key: string, i: number, request: ChatRequest, lane: Lane, entry: InFlightEntry<Promise<SettledRow>>): Promise<SettledRow> => {
+  // The row ends through its lane; the promise returned is for identical prompts and never rejects.
+  const settle = (row: Row, key: string, i: number, request: ChatRequest, lane: ItemEnd<MappedRow>, entry: InFlightEntry<Promise<Shared>>): Promise<Shared> => {
     const answer: Promise<Resolution | CallSuccess | CallFailure> = cached || typed ? resolve(key, i, request, lane) : callWithRetry(ctx, i, request, lane);
     return answer.then(
       (answered) => {
-        // Settled: later duplicates ask the cache (here, not in a .finally(): one promise less per row).
+        // Settled: later duplicates ask the cache.
         entry.value = undefined;
-        return settled(row, i, 'kind' in answered ? answered : answerOf(answered), false);
+        let first: SettledRow;
+        try {
+          first = settled(row, i, 'kind' in answered ? answered : answerOf(answered), false);
+        } catch (error) {
+          lane.fail(error);
+          return { error };
+        }
+        lane.finish(first);
+        return first;
       },
       (error: unknown) => {
         entry.value = undefined;
-        throw error;
+        lane.fail(error);
+        return { error };
       },
     );
   };
@@ -164,17 +177,22 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
   };
 
   // Not async: a row with nothing to send (a blank prompt) is done without a promise.
-  const processRow = (row: Row, i: number, lane: Lane): MappedRow | Promise<MappedRow> => {
+  const processRow = (row: Row, i: number, lane: ItemEnd<MappedRow>): MappedRow | Promise<MappedRow> | typeof LATER => {
     const prompt = opts.render(row);
     if (prompt.trim() === '') return done(row, skipped(i));
     const request: ChatRequest = opts.system === undefined ? { prompt } : { system: opts.system, prompt };
     // Without a cache only the prompt differs between the run's requests: it is the key in flight.
     const key = opts.cacheKey ? opts.cacheKey(request) : prompt;
     const pending = inflight.get(key);
-    if (pending) return pending.then((first) => settled(row, i, first.resolution, true));
+    if (pending) {
+      return pending.then((first) => {
+        if ('error' in first) throw first.error;
+        return settled(row, i, first.resolution, true);
+      });
+    }
     const entry = inflight.add(key);
     entry.value = settle(row, key, i, request, lane, entry);
-    return entry.value;
+    return LATER;
   };
 
   const done = (row: Row, outcome: RowOutcome): MappedRow => {

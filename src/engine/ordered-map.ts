@@ -20,6 +20,18 @@ export interface Lane {
   back(): void;
 }
 
+/** The lane of an item whose fn returned LATER: the item ends by one of these calls, once. */
+export interface ItemEnd<R> extends Lane {
+  finish(result: R): void;
+  fail(error: unknown): void;
+}
+
+/**
+ * Returned by fn for an item it will end itself through its lane (finish or fail): a result that
+ * comes from a callback of fn's own costs no promise, closures and microtask of the map's.
+ */
+export const LATER: unique symbol = Symbol('later');
+
 /** How much may be under way at once. */
 export interface OrderedMapLimits<R> {
   /** Items being worked on at once (those away not counted); a function for a bound that moves. */
@@ -37,17 +49,36 @@ export interface OrderedMapLimits<R> {
 const READY_AHEAD = 256;
 
 /** The shared state of one map, which every lane of it updates. */
-interface MapState {
+interface MapState<R> {
   active: number;
   wake: Wakeup;
+  finish(index: number, result: R): void;
+  fail(error: unknown): void;
 }
 
 /** One started item's lane; a class so that an item costs one small object, not four closures. */
-class ItemLane implements Lane {
+class ItemLane<R> implements ItemEnd<R> {
   private isAway = false;
   settled = false;
 
-  constructor(private readonly state: MapState) {}
+  constructor(
+    private readonly state: MapState<R>,
+    private readonly index: number,
+  ) {}
+
+  finish(result: R): void {
+    if (this.settled) return;
+    this.settle();
+    this.state.finish(this.index, result);
+    this.state.wake.notify();
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settle();
+    this.state.fail(error);
+    this.state.wake.notify();
+  }
 
   away(): void {
     if (this.isAway || this.settled) return;
@@ -75,13 +106,20 @@ class ItemLane implements Lane {
  */
 export async function* orderedMap<T, R>(
   source: AsyncIterable<readonly T[]>,
-  fn: (item: T, index: number, lane: Lane) => R | Promise<R>,
+  fn: (item: T, index: number, lane: ItemEnd<R>) => R | Promise<R> | typeof LATER,
   limits: OrderedMapLimits<R>,
 ): AsyncGenerator<R[]> {
   const iterator = source[Symbol.asyncIterator]();
   // Finished results by index, until yielded.
   const finished = new IndexRing<{ result: R; size: number }>(Math.min(limits.rows, 4096));
-  const state: MapState = { active: 0, wake: new Wakeup() };
+  const state: MapState<R> = {
+    active: 0,
+    wake: new Wakeup(),
+    finish: (index, result) => finish(index, result),
+    fail: (error) => {
+      failure ??= { error };
+    },
+  };
   const wake = state.wake;
   let started = 0;
   let yielded = 0;
@@ -106,32 +144,23 @@ export async function* orderedMap<T, R>(
 
   const start = (item: T, index: number): void => {
     state.active++;
-    const lane = new ItemLane(state);
-    let result: R | Promise<R>;
+    const lane = new ItemLane(state, index);
+    let result: R | Promise<R> | typeof LATER;
     try {
       result = fn(item, index, lane);
     } catch (error) {
-      lane.settle();
-      failure ??= { error };
-      wake.notify();
+      lane.fail(error);
       return;
     }
+    if (result === LATER) return;
     if (!(result instanceof Promise)) {
       lane.settle();
       finish(index, result);
       return;
     }
     result.then(
-      (value) => {
-        lane.settle();
-        finish(index, value);
-        wake.notify();
-      },
-      (error: unknown) => {
-        lane.settle();
-        failure ??= { error };
-        wake.notify();
-      },
+      (value) => lane.finish(value),
+      (error: unknown) => lane.fail(error),
     );
   };
 
