@@ -3,11 +3,11 @@
  * decimal, timestamps with a zone, lists, structs) arrive with the types DuckDB should see and every
  * value exact, across record batches of uneven sizes and several row groups.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  Decimal, Dictionary, Field, Float64, Int32, Int64, List, Struct, Table, TimestampMicrosecond, TimestampMillisecond, Utf8,
-  makeData, makeVector, RecordBatch, RecordBatchStreamWriter, Schema, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector,
+  Decimal, DenseUnion, Dictionary, Field, Float64, Int32, Int64, List, Struct, Table, TimestampMicrosecond, TimestampMillisecond, Utf8,
+  makeBuilder, makeData, makeVector, RecordBatch, RecordBatchStreamWriter, Schema, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector,
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
@@ -133,5 +133,20 @@ describe('Arrow input to Parquet output', () => {
     expect(await duckdb().rows(`SELECT tag, response FROM read_parquet('${out}', file_row_number = true) ORDER BY file_row_number`)).toEqual(
       [['a', 'q1'], ['b', 'q2'], ['a', 'q3'], ['c', 'q4'], ['d', 'q5'], [null, 'q6']].map(([tag, response]) => ({ tag, response })),
     );
+  });
+
+  it('a column the Parquet writer cannot encode (a dense union) fails the run with one line, and no output is left', async () => {
+    const union = makeBuilder({ type: new DenseUnion([0, 1], [new Field('n', new Int32(), true), new Field('s', new Utf8(), true)]) });
+    union.append(1, 0);
+    union.append('x', 1);
+    const input = path.join(dir, 'union.arrow');
+    writeFileSync(input, tableToIPC(new Table({ u: union.finish().toVector(), text: vectorFromArray(['q1', 'q2'], new Utf8()) }), 'file'));
+
+    const out = path.join(dir, 'union.parquet');
+    const res = await runCli(['run', input, '-c', 'text', '-o', out, '-p', 'echo', '--cache-dir', path.join(dir, 'c'), '-q']);
+    // The writer panics on it (a WebAssembly trap on its thread), which says no more than this.
+    expect(res.stderr).toBe('llmap: unexpected error: cannot write Parquet: unreachable (run with --verbose for details)\n');
+    expect(res.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
   });
 });
