@@ -52,6 +52,7 @@ export function createArrowSink(
       ? (value: unknown) => checkedVector(value, column.name, listSizes[k], rowsSeen)
       : (value: unknown) => coerceAdded(value, column.type),
   );
+  const scratch = new Array<unknown>(added.length);
   let open: OpenWriter | undefined;
   let held: Array<[Row, unknown[]]> = [];
 
@@ -91,9 +92,13 @@ export function createArrowSink(
   return {
     write(row, addedCells) {
       rowsSeen++;
-      const cells = convert.map((fn, k) => fn(addedCells[k]));
-      if (open) open.append(row, cells);
-      else if (!hold(row, cells)) return DONE;
+      if (open) {
+        // The writer takes the cells at once: one array serves every row.
+        for (let k = 0; k < convert.length; k++) scratch[k] = convert[k](addedCells[k]);
+        open.append(row, scratch);
+        return open.send(target);
+      }
+      if (!hold(row, convert.map((fn, k) => fn(addedCells[k])))) return DONE;
       return open!.send(target);
     },
     async finish() {
@@ -118,7 +123,7 @@ export function createArrowSink(
 
 /** The writer once the schema is known: batching, the added columns' builders and the encoder. */
 interface OpenWriter {
-  /** Appends a row (added cells already converted); a full batch is encoded, its bytes queued. */
+  /** Appends a row (added cells already converted, read at once and not kept); a full batch is encoded, its bytes queued. */
   append(row: Row, cells: unknown[]): void;
   /** Writes the queued bytes to `target`. */
   send(target: ByteTarget): Promise<void>;
