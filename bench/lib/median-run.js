@@ -6,7 +6,8 @@
 
 /**
  * Runs `subjects` (name -> async () => run with elapsedMs) `rounds` times, interleaved; resolves
- * with name -> the median run (by elapsedMs), each with `allMs` (every round's time) added.
+ * with name -> the median run (by elapsedMs), each with `allMs` (every round's time) and `runs`
+ * (every round's run, in order) added.
  */
 export async function medianRuns(subjects, rounds) {
   const runs = Object.fromEntries(Object.keys(subjects).map((name) => [name, []]));
@@ -16,7 +17,7 @@ export async function medianRuns(subjects, rounds) {
   return Object.fromEntries(
     Object.entries(runs).map(([name, list]) => {
       const sorted = [...list].sort((a, b) => a.elapsedMs - b.elapsedMs);
-      return [name, { ...sorted[Math.floor((sorted.length - 1) / 2)], allMs: list.map((r) => r.elapsedMs) }];
+      return [name, { ...sorted[Math.floor((sorted.length - 1) / 2)], allMs: list.map((r) => r.elapsedMs), runs: list }];
     }),
   );
 }
