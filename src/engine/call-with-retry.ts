@@ -18,6 +18,8 @@ export interface CallSuccess {
   /** Wall time of the attempt that succeeded. */
   latencyMs: number;
   attempts: number;
+  /** The clock (ctx.now) when the answer came. */
+  endedAt?: number;
 }
 
 /** A call that failed for good. */
@@ -39,6 +41,8 @@ export interface CallContext {
   /** Soft stop (first Ctrl-C): no new attempts start; calls in flight may finish. */
   stop: AbortSignal;
   now: () => number;
+  /** `now` is performance.now(), so its readings may go to observers as the times of events. */
+  eventTimes?: boolean;
   /** Paces attempts to the rate limits; absent = no pacing. */
   limiter?: RateLimiter;
   /** Holds each attempt until a slot is free, and is told how it went; absent = no limit here. */
@@ -101,9 +105,10 @@ function firstAttempt(
 
 /** An attempt is being sent (at `now`, when the caller has read the clock): observers and the slot are told; returns when it started. */
 function sending(ctx: CallContext, index: number, ticket: CallTicket | undefined, now?: number): number {
-  ctx.observer.onRequest?.(index);
+  const at = now ?? ctx.now();
+  ctx.observer.onRequest?.(index, ctx.eventTimes ? at : undefined);
   if (ticket) ctx.controller?.sent(ticket);
-  return now ?? ctx.now();
+  return at;
 }
 
 /** An attempt that succeeded: its slot, turn and the judges are told. */
@@ -122,7 +127,7 @@ function succeeded(
   ctx.controller?.answered();
   ctx.judge?.succeeded(ended);
   ctx.breaker?.succeeded();
-  return { result, latencyMs, attempts };
+  return { result, latencyMs, attempts, endedAt: ended };
 }
 
 /** A first attempt that failed, for the loop to carry on from. */

@@ -64,8 +64,11 @@ export interface HoldEvent {
 export interface RunObserver {
   /** The number of input rows, once known (undefined for stdin until the end). */
   onTotal?(total: number | undefined): void;
-  /** A request is sent to the provider (every attempt). */
-  onRequest?(index: number): void;
+  /**
+   * A request is sent to the provider (every attempt). `at`: the performance.now() it was sent at,
+   * when the engine has just read that clock (observers then need not read it again).
+   */
+  onRequest?(index: number, at?: number): void;
   onRetry?(event: RetryEvent): void;
   /** A typed answer was invalid and is asked for again (--schema-retries), with `error` quoted back. */
   onSchemaRetry?(event: SchemaRetryEvent): void;
@@ -77,8 +80,11 @@ export interface RunObserver {
   onHold?(event: HoldEvent): void;
   /** The adaptive concurrency limit, at the start and whenever it changes. */
   onConcurrency?(current: number): void;
-  /** A row is done and committed (its response is in the cache). Called in completion order. */
-  onRowDone?(outcome: RowOutcome): void;
+  /**
+   * A row is done and committed (its response is in the cache). Called in completion order. `at`: as
+   * for onRequest, the performance.now() its answer came at, when the engine has just read it.
+   */
+  onRowDone?(outcome: RowOutcome, at?: number): void;
   /** The run ended (all rows written, or stopped). */
   onEnd?(): void;
 }

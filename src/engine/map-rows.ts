@@ -115,6 +115,7 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
     signal: opts.signal,
     stop,
     now,
+    eventTimes: opts.now === undefined,
     limiter: opts.rateLimiter,
     controller,
     maxTokens: opts.maxTokens,
@@ -172,7 +173,9 @@ export function mapRowChunks(chunks: AsyncIterable<readonly Row[]>, opts: Engine
   const settled = (row: Row, i: number, resolution: Resolution, shared: boolean): SettledRow => {
     if (resolution.kind === 'failed' && resolution.call.error.fatal) throw new FatalRunError(resolution.call.error);
     const outcome = toOutcome(i, resolution, shared);
-    if (!outcome.stopped) opts.observer.onRowDone?.(outcome);
+    // A sent row's answer has just come: the time read for its latency is the time it ended.
+    const at = !shared && resolution.kind === 'sent' && ctx.eventTimes ? resolution.call.endedAt : undefined;
+    if (!outcome.stopped) opts.observer.onRowDone?.(outcome, at);
     return { row, outcome, resolution };
   };
 

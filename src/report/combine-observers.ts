@@ -17,8 +17,8 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
     onTotal: (total) => {
       for (const fn of onTotal) fn(total);
     },
-    onRequest: (index) => {
-      for (const fn of onRequest) fn(index);
+    onRequest: (index, at) => {
+      for (const fn of onRequest) fn(index, at);
     },
     onRetry: (event) => {
       for (const fn of onRetry) fn(event);
@@ -38,8 +38,8 @@ export function combineObservers(...observers: RunObserver[]): RunObserver {
     onConcurrency: (current) => {
       for (const fn of onConcurrency) fn(current);
     },
-    onRowDone: (outcome) => {
-      for (const fn of onRowDone) fn(outcome);
+    onRowDone: (outcome, at) => {
+      for (const fn of onRowDone) fn(outcome, at);
     },
     onEnd: () => {
       for (const fn of onEnd) fn();

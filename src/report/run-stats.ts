@@ -65,6 +65,8 @@ const TOP_ERRORS = 5;
 /** A RunObserver that tallies rows, requests, tokens, latency and errors. */
 export class RunStats implements RunObserver {
   private readonly now: () => number;
+  // Whether `now` is performance.now(), the clock of the times events carry (then one clock read per row is saved).
+  private readonly eventTimes: boolean;
   private readonly wallClock: () => number;
   private readonly price: Price | undefined;
   private startedAt = 0;
@@ -88,10 +90,16 @@ export class RunStats implements RunObserver {
 
   constructor(opts: RunStatsOptions = {}) {
     this.now = opts.now ?? (() => performance.now());
+    this.eventTimes = opts.now === undefined;
     this.wallClock = opts.wallClock ?? Date.now;
     this.price = opts.price;
     this.typed = opts.typed ?? false;
     this.start();
+  }
+
+  /** An event's time: the one it carries when on this clock, else now. */
+  private timeOf(at: number | undefined): number {
+    return at !== undefined && this.eventTimes ? at : this.now();
   }
 
   /** (Re)starts the wall-time clock; construction already does this. */
@@ -110,9 +118,9 @@ export class RunStats implements RunObserver {
   };
 
   /** Counts one provider call. */
-  onRequest = (_index: number): void => {
+  onRequest = (_index: number, at?: number): void => {
     this.requests++;
-    this.series.count(this.now(), 'requests');
+    this.series.count(this.timeOf(at), 'requests');
   };
 
   /** Counts a 5xx answer in its second (429s are counted by onRateLimited). */
@@ -146,10 +154,10 @@ export class RunStats implements RunObserver {
   };
 
   /** Tallies a finished row. */
-  onRowDone = (outcome: RowOutcome): void => {
+  onRowDone = (outcome: RowOutcome, at?: number): void => {
     const input = outcome.usage.inputTokens ?? 0;
     const output = outcome.usage.outputTokens ?? 0;
-    this.series.row(this.now(), outcome.status, input, output, outcome.latencyMs);
+    this.series.row(this.timeOf(at), outcome.status, input, output, outcome.latencyMs);
     switch (outcome.status) {
       case 'sent':
         this.sent++;

@@ -115,6 +115,29 @@ describe('mapRows', () => {
     expect(again.map((o) => o.outcome.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
   });
 
+  it("passes observers its clock readings as the times of requests and sent rows, only when its clock is performance.now", async () => {
+    const seen: Array<[string, number | undefined]> = [];
+    const observer = {
+      onRequest: (_i: number, at?: number) => seen.push(['request', at]),
+      onRowDone: (o: RowOutcome, at?: number) => seen.push([o.status, at]),
+    };
+    const provider = new ScriptedProvider(async (req) => `A:${req.prompt}`);
+    const before = performance.now();
+    await collect(mapRows(rowsOf(['a', 'a']), options(provider, new MapCache(), { observer, window: 1, concurrency: 1 })));
+    const after = performance.now();
+    expect(seen.map(([event]) => event)).toEqual(['request', 'sent', 'cached']);
+    for (const [event, at] of seen.slice(0, 2)) {
+      expect(at, event).toBeGreaterThanOrEqual(before);
+      expect(at, event).toBeLessThanOrEqual(after);
+    }
+    // A cached row has no reading of its own to pass.
+    expect(seen[2][1]).toBeUndefined();
+
+    seen.length = 0;
+    await collect(mapRows(rowsOf(['b']), options(provider, new MapCache(), { observer, now: () => 42 })));
+    expect(seen).toEqual([['request', undefined], ['sent', undefined]]);
+  });
+
   it('skips empty and whitespace-only prompts without a call', async () => {
     const provider = new ScriptedProvider(async (req) => `A:${req.prompt}`);
     const out = await collect(mapRows(rowsOf(['a', '', '  \t', 'b']), options(provider, new MapCache())));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { MAX_POINTS, RunSeries } from '../../src/report/run-series.js';
 import { RunStats } from '../../src/report/run-stats.js';
@@ -45,6 +45,32 @@ describe('RunSeries', () => {
     expect(r.latencyP50[0]).toBe(200);
     expect(r.latencyP95[0]).toBe(300);
     expect(JSON.stringify(r).length).toBeLessThan(120_000);
+  });
+
+  it('places an event at the time it carries when on the same clock (performance.now), else at its own clock', () => {
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(1000);
+    try {
+      const stats = new RunStats();
+      // Read now, these would land in the first second; the times carried are in the second and third.
+      stats.onRequest(0, 2500);
+      stats.onRowDone(outcome({ status: 'sent', latencyMs: 5 }), 3500);
+      clock.mockReturnValue(4200);
+      stats.onEnd();
+      const r = stats.report().series;
+      expect(r.requests).toEqual([0, 1, 0, 0]);
+      expect(r.sent).toEqual([0, 0, 1, 0]);
+    } finally {
+      clock.mockRestore();
+    }
+
+    // A RunStats on a clock of its own ignores them: they are not on its clock.
+    const now = 10;
+    const own = new RunStats({ now: () => now });
+    own.onRequest(0, 1_000_000);
+    own.onRowDone(outcome({ status: 'sent', latencyMs: 5 }), 1_000_000);
+    own.onEnd();
+    expect(own.report().series.requests).toEqual([1]);
+    expect(own.report().series.sent).toEqual([1]);
   });
 
   it('counts 5xx answers from failed requests, not other failures', () => {
