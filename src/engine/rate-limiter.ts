@@ -182,25 +182,22 @@ export class RateLimiter {
     this.tokens?.take(tokens, now);
     const seq = ++this.seq;
     this.tokensIssued += tokens;
-    const issuedThrough = this.tokensIssued;
-    let released = false;
-    return {
-      release: (outcome = {}) => {
-        if (released) return;
-        released = true;
-        const used = outcome.refused ? 0 : outcome.tokens;
-        // Nothing paced, stated or waiting (a local provider, a server stating no limits): nothing to do.
-        if (!this.tokens && !outcome.rateLimit && this.queue.length === 0) return;
-        const at = this.now();
-        if (used !== undefined) this.tokens?.take(used - tokens, at);
-        if (outcome.rateLimit && seq > this.syncedSeq) {
-          this.syncedSeq = seq;
-          const newer = { requests: this.seq - seq, tokens: this.tokensIssued - issuedThrough };
-          this.sync(outcome.rateLimit, newer, at - now, at);
-        }
-        this.reschedule();
-      },
-    };
+    return new Turn(this, tokens, seq, this.tokensIssued, now);
+  }
+
+  /** A granted turn is over (its release(), once): the answer's usage and headers update the limits. */
+  turnOver(turn: Turn, outcome: LeaseOutcome): void {
+    const used = outcome.refused ? 0 : outcome.tokens;
+    // Nothing paced, stated or waiting (a local provider, a server stating no limits): nothing to do.
+    if (!this.tokens && !outcome.rateLimit && this.queue.length === 0) return;
+    const at = this.now();
+    if (used !== undefined) this.tokens?.take(used - turn.tokens, at);
+    if (outcome.rateLimit && turn.seq > this.syncedSeq) {
+      this.syncedSeq = turn.seq;
+      const newer = { requests: this.seq - turn.seq, tokens: this.tokensIssued - turn.issuedThrough };
+      this.sync(outcome.rateLimit, newer, at - turn.sentAt, at);
+    }
+    this.reschedule();
   }
 
   private sync(info: RateLimitInfo, newer: { requests: number; tokens: number }, sinceSentMs: number, now: number): void {
@@ -275,4 +272,27 @@ function follow(b: TokenBucket | undefined, w: RateLimitWindow, now: number): To
   if (!b) return new TokenBucket(perMinute, burst, now);
   if (Math.abs(b.perMinute - perMinute) > 1e-6 * perMinute) b.setRate(perMinute, burst, now);
   return b;
+}
+
+/**
+ * A granted turn: a class, so that each request costs one small object rather than a closure and
+ * its context. `seq` and `issuedThrough` tell which later requests a response's `remaining` cannot
+ * have counted yet.
+ */
+class Turn implements Lease {
+  private released = false;
+
+  constructor(
+    private readonly limiter: RateLimiter,
+    readonly tokens: number,
+    readonly seq: number,
+    readonly issuedThrough: number,
+    readonly sentAt: number,
+  ) {}
+
+  release(outcome: LeaseOutcome = {}): void {
+    if (this.released) return;
+    this.released = true;
+    this.limiter.turnOver(this, outcome);
+  }
 }
