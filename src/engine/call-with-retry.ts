@@ -269,7 +269,9 @@ function overloaded(ctx: CallContext, error: ProviderError): boolean {
  */
 function learnRate(ctx: CallContext, error: ProviderError): void {
   if (!ctx.limiter || !ctx.judge || error.rateLimit?.requests?.limit !== undefined) return;
-  const measured = ctx.judge.successesPerMinute(error.retryAfterMs ?? 1000);
+  const span = Math.max(1000, error.retryAfterMs ?? 1000);
+  const now = ctx.now();
+  const measured = ctx.judge.successesPerMinute(span, ctx.limiter.pausedWithin(now - span, now));
   if (measured !== undefined) ctx.limiter.infer(INFERRED_SHARE * measured);
 }
 

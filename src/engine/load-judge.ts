@@ -37,7 +37,11 @@ export class LoadJudge {
   private okCount = 0;
   private okNext = 0;
 
-  constructor(private readonly now: () => number) {}
+  private readonly began: number;
+
+  constructor(private readonly now: () => number) {
+    this.began = now();
+  }
 
   /** A call succeeded, at `at` (default now). */
   succeeded(at = this.now()): void {
@@ -62,11 +66,17 @@ export class LoadJudge {
 
   /**
    * Calls that succeeded per minute over the last `windowMs` (at least one second): under a limit
-   * that states no rate, what got through while it bit is the best guess of that rate.
+   * that states no rate, what got through while it bit is the best guess of that rate. `pausedMs`
+   * of that window every request was held: the window reaches back that much further, since a
+   * window spent mostly waiting measures the wait, not the limit.
    */
-  successesPerMinute(windowMs: number): number | undefined {
+  successesPerMinute(windowMs: number, pausedMs = 0): number | undefined {
     const span = Math.max(1000, windowMs);
-    const since = this.now() - span;
+    const now = this.now();
+    // Less than a window since the start measures how fast the first answers came, not the limit:
+    // a burst's refusals arrive while most of its successes are still on their way.
+    if (now - this.began < span) return undefined;
+    const since = now - span - pausedMs;
     let n = 0;
     for (let k = 0; k < this.okCount; k++) if (this.okAt[k] > since) n++;
     // Fewer is no measure of a rate (the run was stalled, or had barely begun).

@@ -75,6 +75,8 @@ export class RateLimiter {
   private readonly userRpm: boolean;
   private readonly userTpm: boolean;
   private pausedUntil = 0;
+  // When the latest pause() began (a pause extended while on is the same pause).
+  private pauseBegan = -Infinity;
   private readonly queue: Waiter[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   // Sequence of leases and running sum of their estimated tokens, to tell which requests a
@@ -169,8 +171,15 @@ export class RateLimiter {
 
   /** Holds every new request for `ms` (a server said retry-after: nobody should hammer it meanwhile). */
   pause(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+    const now = this.now();
+    if (now >= this.pausedUntil) this.pauseBegan = now;
+    this.pausedUntil = Math.max(this.pausedUntil, now + ms);
     this.reschedule();
+  }
+
+  /** Milliseconds of [from, to] during which pause() held every request (its latest pause). */
+  pausedWithin(from: number, to: number): number {
+    return Math.max(0, Math.min(to, this.pausedUntil) - Math.max(from, this.pauseBegan));
   }
 
   private grant(tokens: number, now: number): Lease {

@@ -200,3 +200,20 @@ describe('estimateTokens', () => {
     expect(estimateTokens({ system: 'abcd', prompt: 'efgh' }, 20)).toBe(2 + 20);
   });
 });
+
+describe('RateLimiter.pausedWithin', () => {
+  it('tells how much of a span its latest pause held, a pause extended while on being one pause', () => {
+    let now = 1000;
+    const limiter = new RateLimiter({ now: () => now });
+    expect(limiter.pausedWithin(0, 5000)).toBe(0);
+    limiter.pause(1000); // 1000-2000
+    now = 1500;
+    limiter.pause(1000); // extended to 2500, begun at 1000
+    now = 3000;
+    expect(limiter.pausedWithin(2000, 3000)).toBe(500);
+    expect(limiter.pausedWithin(0, 3000)).toBe(1500);
+    expect(limiter.pausedWithin(2600, 3000)).toBe(0);
+    limiter.pause(200); // a new pause: 3000-3200
+    expect(limiter.pausedWithin(0, 4000)).toBe(200);
+  });
+});
