@@ -265,14 +265,21 @@ function overloaded(ctx: CallContext, error: ProviderError): boolean {
 
 /**
  * A limit the server enforces but does not state (429s, no rate-limit headers): pace to what got
- * through over the last retry-after (at least a second) while it bit. A stated limit wins.
+ * through over the last retry-after (at least a second) while it bit. A stated limit wins. A run
+ * younger than that window measures once it is that old, so the calls after the pause are paced.
  */
 function learnRate(ctx: CallContext, error: ProviderError): void {
-  if (!ctx.limiter || !ctx.judge || error.rateLimit?.requests?.limit !== undefined) return;
+  const { limiter, judge } = ctx;
+  if (!limiter || !judge || error.rateLimit?.requests?.limit !== undefined) return;
   const span = Math.max(1000, error.retryAfterMs ?? 1000);
-  const now = ctx.now();
-  const measured = ctx.judge.successesPerMinute(span, ctx.limiter.pausedWithin(now - span, now));
-  if (measured !== undefined) ctx.limiter.infer(INFERRED_SHARE * measured);
+  const measure = (): void => {
+    const now = ctx.now();
+    const measured = judge.successesPerMinute(span, limiter.pausedWithin(now - span, now));
+    if (measured !== undefined) limiter.infer(INFERRED_SHARE * measured);
+  };
+  const wait = judge.untilMeasurable(span);
+  if (wait > 0) judge.once(wait, measure);
+  else measure();
 }
 
 /**

@@ -38,6 +38,7 @@ export class LoadJudge {
   private okNext = 0;
 
   private readonly began: number;
+  private scheduled = false;
 
   constructor(private readonly now: () => number) {
     this.began = now();
@@ -81,6 +82,24 @@ export class LoadJudge {
     for (let k = 0; k < this.okCount; k++) if (this.okAt[k] > since) n++;
     // Fewer is no measure of a rate (the run was stalled, or had barely begun).
     return n < MIN_SUCCESSES ? undefined : (n * 60_000) / span;
+  }
+
+  /** Milliseconds until a window of `windowMs` (at least a second) has passed since the start; 0 once it has. */
+  untilMeasurable(windowMs: number): number {
+    return Math.max(0, this.began + Math.max(1000, windowMs) - this.now());
+  }
+
+  /**
+   * Runs `fn` in `ms`, unless a run is already scheduled (the first refusals of a burst all ask).
+   * The timer does not keep the process alive: a run over by then has nothing left to pace.
+   */
+  once(ms: number, fn: () => void): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setTimeout(() => {
+      this.scheduled = false;
+      fn();
+    }, ms).unref();
   }
 
   private remember(answer: Answer): void {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LoadJudge } from '../../src/engine/load-judge.js';
 
 describe('LoadJudge.successesPerMinute', () => {
@@ -26,5 +26,34 @@ describe('LoadJudge.successesPerMinute', () => {
     expect(judge.successesPerMinute(1000)).toBeUndefined();
     // Reaching back the 1 s of waiting finds the 20 before it: 22 a second.
     expect(judge.successesPerMinute(1000, 1000)).toBe(22 * 60);
+  });
+});
+
+describe('LoadJudge.untilMeasurable and once', () => {
+  it('says how long until a window has passed since the start, and runs a scheduled measure once however often asked', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      let now = 0;
+      const judge = new LoadJudge(() => now);
+      now = 300;
+      expect(judge.untilMeasurable(1000)).toBe(700);
+      expect(judge.untilMeasurable(500)).toBe(700); // a window is at least a second
+      const runs: number[] = [];
+      // The refusals of one burst all ask; one measure runs, when the window is over.
+      for (let k = 0; k < 5; k++) judge.once(judge.untilMeasurable(1000), () => runs.push(now));
+      now = 999;
+      vi.advanceTimersByTime(699);
+      expect(runs).toEqual([]);
+      now = 1000;
+      vi.advanceTimersByTime(1);
+      expect(runs).toEqual([1000]);
+      expect(judge.untilMeasurable(1000)).toBe(0);
+      // Once it has run, a later ask schedules again.
+      judge.once(10, () => runs.push(-1));
+      vi.advanceTimersByTime(10);
+      expect(runs).toEqual([1000, -1]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
