@@ -72,12 +72,11 @@ export class LoadJudge {
    * window spent mostly waiting measures the wait, not the limit.
    */
   successesPerMinute(windowMs: number, pausedMs = 0): number | undefined {
-    const span = Math.max(1000, windowMs);
-    const now = this.now();
     // Less than a window since the start measures how fast the first answers came, not the limit:
     // a burst's refusals arrive while most of its successes are still on their way.
-    if (now - this.began < span) return undefined;
-    const since = now - span - pausedMs;
+    if (this.untilMeasurable(windowMs) > 0) return undefined;
+    const span = Math.max(1000, windowMs);
+    const since = this.now() - span - pausedMs;
     let n = 0;
     for (let k = 0; k < this.okCount; k++) if (this.okAt[k] > since) n++;
     // Fewer is no measure of a rate (the run was stalled, or had barely begun).

@@ -112,15 +112,6 @@ export async function* orderedMap<T, R>(
   const iterator = source[Symbol.asyncIterator]();
   // Finished results by index, until yielded.
   const finished = new IndexRing<{ result: R; size: number }>(Math.min(limits.rows, 4096));
-  const state: MapState<R> = {
-    active: 0,
-    wake: new Wakeup(),
-    finish: (index, result) => finish(index, result),
-    fail: (error) => {
-      failure ??= { error };
-    },
-  };
-  const wake = state.wake;
   let started = 0;
   let yielded = 0;
   let bytes = 0;
@@ -129,18 +120,27 @@ export async function* orderedMap<T, R>(
   let sourceError: { error: unknown } | undefined;
   let failure: { error: unknown } | undefined;
 
+  const finish = (index: number, result: R): void => {
+    const size = limits.sizeOf(result);
+    finished.set(index, { result, size });
+    bytes += size;
+  };
+  const state: MapState<R> = {
+    active: 0,
+    wake: new Wakeup(),
+    finish,
+    fail: (error) => {
+      failure ??= { error };
+    },
+  };
+  const wake = state.wake;
+
   const stopped = limits.until ?? new AbortController().signal;
   const active = limits.active;
   // Results ready to go while the consumer is busy: more would only wait longer, grow old in memory
   // and cost full garbage collections. A head still at work does not count: rows behind it go on.
   const backlog = () => finished.size >= READY_AHEAD && finished.ready;
   const room = () => !backlog() && state.active < (typeof active === 'number' ? active : active()) && started - yielded < limits.rows && bytes < limits.bytes;
-
-  const finish = (index: number, result: R): void => {
-    const size = limits.sizeOf(result);
-    finished.set(index, { result, size });
-    bytes += size;
-  };
 
   const start = (item: T, index: number): void => {
     state.active++;
